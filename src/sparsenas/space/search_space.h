@@ -1,0 +1,178 @@
+#pragma once
+// Search spaces as data: the topology of an elastic MobileNet-style network and its choice lists.
+// Built-in: "ofa-mbv3" (paper Table 2), "proxyless" (OFA's ProxylessNAS space), "compofa" (the
+// 243 coupled networks of CompOFA). A user may also give a JSON file of the same form.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sparsenas/core/random.h"
+#include "sparsenas/space/arch.h"
+
+namespace sparsenas::space {
+
+enum class Activation { kIdentity, kRelu, kRelu6, kHSwish };
+std::string to_string(Activation act);
+/// "relu", "relu6", "h_swish", "identity"; errors list the valid names.
+Activation activation_from_string(const std::string& name);
+
+/// One elastic stage: up to max(depths) inverted-residual blocks of the same output width.
+struct StageSpec {
+  int width = 0;                ///< base output width, before the width multiplier
+  int stride = 1;               ///< stride of the first block of the stage
+  Activation act = Activation::kRelu;
+  bool se = false;              ///< squeeze-and-excitation after the depthwise activation
+  std::vector<int> depths;      ///< depth choices; max(depths) block slots are stored
+  std::vector<int> kernels;     ///< kernel choices per block (odd)
+  std::vector<int> expands;     ///< expand-ratio choices per block
+  /// CompOFA coupling: when non-empty, parallel to `depths`; a stage of depth depths[i] uses
+  /// expand ratio coupled_expands[i] in every block, and `expands` is ignored for sampling.
+  std::vector<int> coupled_expands;
+  /// Size of the stored depthwise kernel; 0 means max(kernels). CompOFA keeps OFA's 7x7 so that
+  /// teacher and supernet weights have the same shapes.
+  int stored_kernel = 0;
+  /// Largest stored expand ratio; 0 means max(expands, coupled_expands).
+  int stored_expand = 0;
+};
+
+/// The whole topology. Widths are base widths; actual widths are make_divisible(w * width_mult, 8).
+struct SpaceSpec {
+  std::string name;
+  std::string head = "mbv3";  ///< "mbv3": final expand conv+BN before pooling, feature mix (no BN,
+                              ///< no bias) after; "proxyless": feature mix conv+BN before pooling
+  int in_channels = 3;
+  int num_classes = 1000;
+  int resolution = 224;
+  double width_mult = 1.0;
+  int stem_width = 16;
+  int stem_kernel = 3;
+  int stem_stride = 2;
+  Activation stem_act = Activation::kHSwish;
+  int first_block_width = 16;  ///< fixed block with expand ratio 1 after the stem
+  int first_block_kernel = 3;
+  Activation first_block_act = Activation::kRelu;
+  std::vector<StageSpec> stages;
+  int final_expand_width = 960;  ///< mbv3 head only
+  int feature_mix_width = 1280;
+  bool feature_mix_scales_down = true;  ///< proxyless keeps 1280 when width_mult <= 1 (as OFA)
+  Activation head_act = Activation::kHSwish;
+  double bn_eps = 1e-5;
+  double bn_momentum = 0.1;
+  double dropout = 0.1;  ///< before the classifier, during training
+  int se_reduction = 4;
+  int divisor = 8;
+
+  /// Checks every field; errors name the field, the expected and the actual value.
+  void validate() const;
+};
+
+nlohmann::json to_json(const SpaceSpec& spec);
+/// Unknown keys are errors listing the valid ones.
+SpaceSpec space_spec_from_json(const nlohmann::json& value);
+
+/// Settings a user may change on a built-in space without writing JSON.
+struct SpaceOptions {
+  std::optional<int> resolution, in_channels, num_classes;
+  std::optional<double> width_mult;
+};
+
+/// OFA's make_divisible(v, divisor, min=divisor).
+int make_divisible(double value, int divisor = 8);
+
+/// Shapes of one block slot, derived from the spec (actual widths).
+struct BlockLayout {
+  int stage = 0;          ///< elastic stage index
+  int index = 0;          ///< position inside the stage (0 = first, strided block)
+  int in_channels = 0;
+  int out_channels = 0;
+  int stride = 1;
+  Activation act = Activation::kRelu;
+  bool se = false;
+  int stored_kernel = 7;
+  int max_mid = 0;        ///< stored middle width (largest expand)
+  bool residual = false;  ///< identity shortcut: stride 1 and in == out
+};
+
+/// A search space with its derived layout. Immutable after construction.
+class SearchSpace {
+ public:
+  explicit SearchSpace(SpaceSpec spec);
+
+  /// "ofa-mbv3", "proxyless", "compofa", or a path to a JSON file holding a SpaceSpec.
+  static SearchSpace from_name(const std::string& name_or_path, const SpaceOptions& options = {});
+  static std::vector<std::string> builtin_names();
+
+  const SpaceSpec& spec() const { return spec_; }
+  const std::string& name() const { return spec_.name; }
+  int num_stages() const { return static_cast<int>(spec_.stages.size()); }
+  int num_slots() const { return static_cast<int>(blocks_.size()); }
+  const std::vector<BlockLayout>& blocks() const { return blocks_; }
+  /// First slot of each stage.
+  int stage_offset(int stage) const { return stage_offsets_[stage]; }
+  int max_depth(int stage) const;
+
+  // Actual (multiplied) widths.
+  int stem_width() const { return stem_width_; }
+  int first_block_width() const { return first_block_width_; }
+  int final_expand_width() const { return final_expand_width_; }
+  int feature_mix_width() const { return feature_mix_width_; }
+  /// Width of the last elastic stage (input of the head).
+  int last_stage_width() const;
+
+  /// Middle width of a block: make_divisible(round(in * e), 8), as OFA.
+  int mid_channels(int slot, int expand) const;
+  /// Hidden width of the SE module for a middle width: make_divisible(mid / reduction, 8).
+  int se_channels(int mid) const;
+
+  bool coupled() const;  ///< true for CompOFA-style spaces
+  /// Whether slot `slot` runs in `arch` (its position is below the stage's depth).
+  bool is_active(const Arch& arch, int slot) const;
+
+  /// Throws sparsenas::Error when `arch` is not a member, naming the field, index, valid choices
+  /// and the value. Inactive slots may hold any value of the stage's lists.
+  void validate(const Arch& arch) const;
+  /// Validated copy whose inactive slots hold the smallest kernel and expand choice of their
+  /// stage: the one encoding of this network in this space.
+  Arch canonical(const Arch& arch) const;
+
+  Arch max_arch() const;
+  Arch min_arch() const;
+  /// Parses "max", "min" or a JSON architecture, and returns it canonical.
+  Arch resolve(const std::string& text) const;
+
+  /// One architecture drawn as OFA's sample_active_subnet does: every depth, kernel and expand
+  /// choice independently uniform (CompOFA: depth uniform, expand coupled). Canonical.
+  Arch sample(Rng& rng) const;
+  /// `count` distinct canonical architectures; errors when the space has fewer.
+  std::vector<Arch> sample_distinct(int64_t count, Rng& rng) const;
+
+  /// Exact number of distinct networks.
+  unsigned __int128 size() const;
+  /// All networks, in a fixed order. Only for spaces of at most `limit` networks (else error).
+  std::vector<Arch> enumerate(int64_t limit = 1000000) const;
+
+  /// Multiply-accumulates of one forward pass of one image, counted as OFA's analytic counter
+  /// (MBv3LatencyTable.count_flops_given_config): conv and linear layers only.
+  int64_t macs(const Arch& arch) const;
+  /// Parameters of the extracted static network (weights, biases, BN affine; no buffers).
+  int64_t params(const Arch& arch) const;
+
+  /// Spatial size after a conv of this stride with padding k/2: (size - 1) / stride + 1.
+  static int conv_out_size(int size, int stride) { return (size - 1) / stride + 1; }
+
+ private:
+  int depth_of(const Arch& arch, int stage) const { return arch.depths[stage]; }
+  SpaceSpec spec_;
+  std::vector<BlockLayout> blocks_;
+  std::vector<int> stage_offsets_;
+  int stem_width_ = 0, first_block_width_ = 0, final_expand_width_ = 0, feature_mix_width_ = 0;
+};
+
+/// The built-in spec of a name (before options), or an error listing the names.
+SpaceSpec builtin_spec(const std::string& name);
+
+}  // namespace sparsenas::space
