@@ -184,13 +184,13 @@ void SpaceSpec::validate() const {
       SNAS_CHECK(k >= 1 && k % 2 == 1 && k <= 15, where, ".kernels must hold odd sizes in [1, 15], got ",
                  join(s.kernels));
     if (s.coupled_expands.empty()) {
-      SNAS_CHECK(!s.expands.empty() && min_of(s.expands) >= 1, where,
-                 ".expands must be a non-empty list of values >= 1, got ", join(s.expands));
+      SNAS_CHECK(!s.expands.empty() && min_of(s.expands) >= 2, where,
+                 ".expands must be a non-empty list of values >= 2 (blocks always have an expansion conv), got ", join(s.expands));
     } else {
       SNAS_CHECK(s.coupled_expands.size() == s.depths.size(), where,
                  ".coupled_expands must have one entry per depth choice (", s.depths.size(), "), got ",
                  s.coupled_expands.size());
-      SNAS_CHECK(min_of(s.coupled_expands) >= 1, where, ".coupled_expands must be >= 1");
+      SNAS_CHECK(min_of(s.coupled_expands) >= 2, where, ".coupled_expands must be >= 2");
     }
     std::set<int> unique_depths(s.depths.begin(), s.depths.end());
     std::set<int> unique_kernels(s.kernels.begin(), s.kernels.end());

@@ -1,0 +1,417 @@
+#include "sparsenas/nn/supernet.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "sparsenas/core/error.h"
+#include "sparsenas/nn/static_net.h"
+
+namespace sparsenas::nn {
+
+using space::Activation;
+namespace F = torch::nn::functional;
+
+torch::Tensor activate(const torch::Tensor& x, Activation act) {
+  switch (act) {
+    case Activation::kIdentity: return x;
+    case Activation::kRelu: return torch::relu(x);
+    case Activation::kRelu6: return torch::hardtanh(x, 0.0, 6.0);
+    case Activation::kHSwish: return torch::hardswish(x);
+  }
+  return x;
+}
+
+void to_channels_last(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.parameters()) {
+    if (p.dim() == 4) {
+      p.set_data(p.data().to(p.options(), /*non_blocking=*/false, /*copy=*/true,
+                             torch::MemoryFormat::ChannelsLast));
+    }
+  }
+}
+
+bool is_channels_last(const torch::Tensor& weight) {
+  return weight.dim() == 4 && weight.stride(1) == 1 && weight.size(1) * weight.size(2) * weight.size(3) > 1;
+}
+
+bool is_no_decay_parameter(const std::string& name) {
+  return name.find("bn") != std::string::npos || name.find("bias") != std::string::npos;
+}
+
+namespace {
+
+// He "fan_out" initialisation, as OFA's init_models('he_fout'): N(0, sqrt(2 / (k*k*out))).
+void init_conv(torch::Tensor& w, int64_t out_channels) {
+  const double fan_out = static_cast<double>(w.size(2) * w.size(3) * out_channels);
+  torch::NoGradGuard no_grad;
+  w.normal_(0.0, std::sqrt(2.0 / fan_out));
+}
+
+// The first n entries along dim 0, without slicing (and without the slice backward) when n is all.
+torch::Tensor head0(const torch::Tensor& t, int64_t n) { return n == t.size(0) ? t : t.narrow(0, 0, n); }
+torch::Tensor head1(const torch::Tensor& t, int64_t n) { return n == t.size(1) ? t : t.narrow(1, 0, n); }
+
+torch::Tensor conv(const torch::Tensor& x, const torch::Tensor& w, int64_t stride = 1, int64_t groups = 1,
+                   const torch::Tensor& bias = {}) {
+  const int64_t pad = w.size(2) / 2;
+  return torch::conv2d(x, w, bias, {stride, stride}, {pad, pad}, {1, 1}, groups);
+}
+
+}  // namespace
+
+// --- DynamicBatchNorm ---------------------------------------------------------------------------
+
+DynamicBatchNormImpl::DynamicBatchNormImpl(int64_t max_channels, double eps, double momentum)
+    : eps_(eps), momentum_(momentum) {
+  bn = register_module("bn", torch::nn::BatchNorm2d(
+                                 torch::nn::BatchNorm2dOptions(max_channels).eps(eps).momentum(momentum)));
+}
+
+torch::Tensor DynamicBatchNormImpl::forward(const torch::Tensor& x) {
+  const int64_t c = x.size(1);
+  SNAS_INTERNAL_ASSERT(c <= bn->weight.size(0), "BN input has ", c, " channels, max ", bn->weight.size(0));
+  const torch::Tensor weight = head0(bn->weight, c), bias = head0(bn->bias, c);
+  if (recalibrating_) {
+    // OFA set_running_statistics: normalise with this batch's statistics and remember them.
+    const torch::Tensor mean = x.mean({0, 2, 3});
+    const torch::Tensor var = (x - mean.view({1, c, 1, 1})).pow(2).mean({0, 2, 3});
+    if (!sum_mean_.defined()) {
+      sum_mean_ = torch::zeros_like(mean);
+      sum_var_ = torch::zeros_like(var);
+      channels_ = c;
+    }
+    SNAS_INTERNAL_ASSERT(c == channels_, "BN width changed during recalibration");
+    sum_mean_ += mean * x.size(0);
+    sum_var_ += var * x.size(0);
+    seen_ += x.size(0);
+    return torch::batch_norm(x, weight, bias, mean, var, /*training=*/false, 0.0, eps_,
+                             /*cudnn_enabled=*/true);
+  }
+  return torch::batch_norm(x, weight, bias, head0(bn->running_mean, c), head0(bn->running_var, c),
+                           is_training(), momentum_, eps_, /*cudnn_enabled=*/true);
+}
+
+void DynamicBatchNormImpl::begin_recalibration() {
+  recalibrating_ = true;
+  sum_mean_ = sum_var_ = torch::Tensor();
+  seen_ = channels_ = 0;
+}
+
+void DynamicBatchNormImpl::end_recalibration() {
+  recalibrating_ = false;
+  if (seen_ == 0) return;  // this BN was not used by the active network
+  torch::NoGradGuard no_grad;
+  bn->running_mean.narrow(0, 0, channels_).copy_(sum_mean_ / static_cast<double>(seen_));
+  bn->running_var.narrow(0, 0, channels_).copy_(sum_var_ / static_cast<double>(seen_));
+  sum_mean_ = sum_var_ = torch::Tensor();
+}
+
+// --- ElasticBlock -------------------------------------------------------------------------------
+
+ElasticBlockImpl::ElasticBlockImpl(const space::SearchSpace& space, int slot, bool kernel_transform)
+    : layout(space.blocks()[slot]), space_(&space), slot_(slot) {
+  const auto& spec = space.spec();
+  const auto& stage = spec.stages[layout.stage];
+  max_mid = layout.max_mid;
+  const int64_t in = layout.in_channels, out = layout.out_channels, k = layout.stored_kernel;
+  expand_weight = register_parameter("expand_weight", torch::empty({max_mid, in, 1, 1}));
+  init_conv(expand_weight, max_mid);
+  expand_bn = register_module("expand_bn", DynamicBatchNorm(max_mid, spec.bn_eps, spec.bn_momentum));
+  dw_weight = register_parameter("dw_weight", torch::empty({max_mid, 1, k, k}));
+  init_conv(dw_weight, max_mid);
+  if (kernel_transform) {
+    // One matrix per step down from the stored kernel through every smaller choice (OFA 7to5, 5to3).
+    std::vector<int> sizes = stage.kernels;
+    std::sort(sizes.rbegin(), sizes.rend());
+    for (int size : sizes) {
+      if (size >= k) continue;
+      const int from = transform_sizes.empty() ? static_cast<int>(k) : transform_sizes.back();
+      transform_sizes.push_back(size);
+      transforms.push_back(register_parameter(
+          "dw_transform_" + std::to_string(from) + "to" + std::to_string(size), torch::eye(size * size)));
+    }
+  }
+  dw_bn = register_module("dw_bn", DynamicBatchNorm(max_mid, spec.bn_eps, spec.bn_momentum));
+  if (layout.se) {
+    max_se = space.se_channels(static_cast<int>(max_mid));
+    se_reduce_weight = register_parameter("se_reduce_weight", torch::empty({max_se, max_mid, 1, 1}));
+    se_reduce_bias = register_parameter("se_reduce_bias", torch::zeros({max_se}));
+    se_expand_weight = register_parameter("se_expand_weight", torch::empty({max_mid, max_se, 1, 1}));
+    se_expand_bias = register_parameter("se_expand_bias", torch::zeros({max_mid}));
+    init_conv(se_reduce_weight, max_se);
+    init_conv(se_expand_weight, max_mid);
+  }
+  project_weight = register_parameter("project_weight", torch::empty({out, max_mid, 1, 1}));
+  init_conv(project_weight, out);
+  project_bn = register_module("project_bn", DynamicBatchNorm(out, spec.bn_eps, spec.bn_momentum));
+  set_active(static_cast<int>(k), 0);
+}
+
+void ElasticBlockImpl::set_active(int kernel_size, int expand_ratio) {
+  active_kernel = kernel_size;
+  active_expand = expand_ratio;
+  active_mid = expand_ratio > 0 ? space_->mid_channels(slot_, expand_ratio) : max_mid;
+  SNAS_INTERNAL_ASSERT(active_mid <= max_mid && kernel_size <= layout.stored_kernel, "block ", slot_,
+                       " cannot run k=", kernel_size, " e=", expand_ratio);
+}
+
+torch::Tensor ElasticBlockImpl::depthwise_weight(int64_t mid, int kernel_size) const {
+  torch::Tensor w = head0(dw_weight, mid);
+  const int64_t stored = dw_weight.size(2);
+  if (kernel_size == stored) return w;
+  if (transforms.empty()) {  // CompOFA: a plain centre crop
+    const int64_t start = (stored - kernel_size) / 2;
+    return w.narrow(2, start, kernel_size).narrow(3, start, kernel_size);
+  }
+  int64_t current = stored;
+  for (size_t i = 0; i < transforms.size(); ++i) {
+    const int64_t size = transform_sizes[i];
+    const int64_t start = (current - size) / 2;
+    w = w.narrow(2, start, size).narrow(3, start, size).reshape({mid, size * size});
+    w = torch::matmul(w, transforms[i].t()).view({mid, 1, size, size});  // F.linear(v, M) = v M^T
+    current = size;
+    if (size == kernel_size) return w;
+  }
+  SNAS_INTERNAL_ASSERT(false, "kernel size ", kernel_size, " has no transform chain in block ", slot_);
+}
+
+torch::Tensor ElasticBlockImpl::forward(const torch::Tensor& x) {
+  const int64_t mid = active_mid;
+  torch::Tensor h = conv(x, head0(expand_weight, mid));
+  h = activate(expand_bn(h), layout.act);
+  torch::Tensor dw = depthwise_weight(mid, active_kernel);
+  if (x.suggest_memory_format() == torch::MemoryFormat::ChannelsLast) {
+    dw = dw.contiguous(torch::MemoryFormat::ChannelsLast);
+  }
+  h = conv(h, dw, layout.stride, mid);
+  h = activate(dw_bn(h), layout.act);
+  if (layout.se) {
+    const int64_t se = space_->se_channels(static_cast<int>(mid));
+    torch::Tensor s = h.mean({2, 3}, /*keepdim=*/true);
+    s = torch::relu(conv(s, head1(head0(se_reduce_weight, se), mid), 1, 1, head0(se_reduce_bias, se)));
+    s = torch::hardsigmoid(conv(s, head1(head0(se_expand_weight, mid), se), 1, 1, head0(se_expand_bias, mid)));
+    h = h * s;
+  }
+  h = project_bn(conv(h, head1(project_weight, mid)));
+  if (layout.residual) h = h + x;
+  return h;
+}
+
+void ElasticBlockImpl::reorganize_channels(const std::vector<int>& expand_choices, int expand_stage) {
+  torch::NoGradGuard no_grad;
+  // Importance of middle channel j: L1 norm of the projection weights reading it.
+  torch::Tensor importance = project_weight.abs().sum({0, 2, 3});
+  if (expand_stage > 0) {
+    // Keep the nesting of earlier phases: channels may only move inside their segment
+    // (OFA: target widths of the sorted expand list, large negative offsets per segment).
+    std::vector<int> ratios = expand_choices;
+    std::sort(ratios.rbegin(), ratios.rend());
+    std::vector<int64_t> widths;
+    for (int e : ratios) widths.push_back(space_->mid_channels(slot_, e));
+    for (size_t i = 1; i < widths.size(); ++i) {
+      importance.narrow(0, widths[i], importance.size(0) - widths[i]).sub_(1e5);
+    }
+  }
+  const torch::Tensor order = std::get<1>(torch::sort(importance, /*dim=*/0, /*descending=*/true));
+  auto permute0 = [&](torch::Tensor& t) { t.set_data(t.data().index_select(0, order).contiguous(t.suggest_memory_format())); };
+  auto permute1 = [&](torch::Tensor& t) { t.set_data(t.data().index_select(1, order).contiguous(t.suggest_memory_format())); };
+  auto permute_bn = [&](DynamicBatchNorm& b) {
+    permute0(b->bn->weight);
+    permute0(b->bn->bias);
+    permute0(b->bn->running_mean);
+    permute0(b->bn->running_var);
+  };
+  permute1(project_weight);
+  permute0(dw_weight);
+  permute_bn(dw_bn);
+  permute0(expand_weight);
+  permute_bn(expand_bn);
+  if (layout.se) {
+    permute0(se_expand_weight);
+    permute0(se_expand_bias);
+    permute1(se_reduce_weight);
+    // SE hidden units: sorted by the L1 norm of the expand weights reading them.
+    const torch::Tensor se_order =
+        std::get<1>(torch::sort(se_expand_weight.abs().sum({0, 2, 3}), 0, /*descending=*/true));
+    se_expand_weight.set_data(se_expand_weight.data().index_select(1, se_order).contiguous(se_expand_weight.suggest_memory_format()));
+    se_reduce_weight.set_data(se_reduce_weight.data().index_select(0, se_order).contiguous(se_reduce_weight.suggest_memory_format()));
+    se_reduce_bias.set_data(se_reduce_bias.data().index_select(0, se_order));
+  }
+}
+
+// --- Supernet -----------------------------------------------------------------------------------
+
+SupernetImpl::SupernetImpl(const space::SearchSpace& space, SupernetOptions options)
+    : space_(space), options_(options) {
+  const auto& spec = space_.spec();
+  const int64_t stem = space_.stem_width(), first = space_.first_block_width();
+  stem_weight = register_parameter("stem_weight",
+                                   torch::empty({stem, spec.in_channels, spec.stem_kernel, spec.stem_kernel}));
+  init_conv(stem_weight, stem);
+  stem_bn = register_module("stem_bn", DynamicBatchNorm(stem, spec.bn_eps, spec.bn_momentum));
+  first_dw_weight = register_parameter("first_dw_weight",
+                                       torch::empty({stem, 1, spec.first_block_kernel, spec.first_block_kernel}));
+  init_conv(first_dw_weight, stem);
+  first_dw_bn = register_module("first_dw_bn", DynamicBatchNorm(stem, spec.bn_eps, spec.bn_momentum));
+  first_pw_weight = register_parameter("first_pw_weight", torch::empty({first, stem, 1, 1}));
+  init_conv(first_pw_weight, first);
+  first_pw_bn = register_module("first_pw_bn", DynamicBatchNorm(first, spec.bn_eps, spec.bn_momentum));
+  auto list = register_module("blocks", torch::nn::ModuleList());
+  for (int slot = 0; slot < space_.num_slots(); ++slot) {
+    blocks.push_back(ElasticBlock(space_, slot, options_.kernel_transform));
+    list->push_back(blocks.back());
+  }
+  const int64_t last = space_.last_stage_width(), mix = space_.feature_mix_width();
+  if (spec.head == "mbv3") {
+    const int64_t fe = space_.final_expand_width();
+    final_expand_weight = register_parameter("final_expand_weight", torch::empty({fe, last, 1, 1}));
+    init_conv(final_expand_weight, fe);
+    final_expand_bn = register_module("final_expand_bn", DynamicBatchNorm(fe, spec.bn_eps, spec.bn_momentum));
+    feature_mix_weight = register_parameter("feature_mix_weight", torch::empty({mix, fe, 1, 1}));
+  } else {
+    feature_mix_weight = register_parameter("feature_mix_weight", torch::empty({mix, last, 1, 1}));
+    feature_mix_bn = register_module("feature_mix_bn", DynamicBatchNorm(mix, spec.bn_eps, spec.bn_momentum));
+  }
+  init_conv(feature_mix_weight, mix);
+  classifier = register_module("classifier", torch::nn::Linear(mix, spec.num_classes));
+  set_active(space_.max_arch());
+}
+
+void SupernetImpl::set_active(const space::Arch& arch) {
+  space_.validate(arch);
+  active_ = arch;
+  for (int slot = 0; slot < space_.num_slots(); ++slot) {
+    blocks[slot]->set_active(arch.kernel_sizes[slot], arch.expand_ratios[slot]);
+  }
+}
+
+torch::Tensor SupernetImpl::forward(const torch::Tensor& input) {
+  const auto& spec = space_.spec();
+  torch::Tensor x = input;
+  if (is_channels_last(stem_weight)) {
+    x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+  }
+  x = activate(stem_bn(conv(x, stem_weight, spec.stem_stride)), spec.stem_act);
+  {
+    torch::Tensor h = activate(first_dw_bn(conv(x, first_dw_weight, 1, first_dw_weight.size(0))),
+                               spec.first_block_act);
+    h = first_pw_bn(conv(h, first_pw_weight));
+    x = (space_.stem_width() == space_.first_block_width()) ? h + x : h;
+  }
+  for (int slot = 0; slot < space_.num_slots(); ++slot) {
+    if (space_.is_active(active_, slot)) x = blocks[slot]->forward(x);
+  }
+  if (spec.head == "mbv3") {
+    x = activate(final_expand_bn(conv(x, final_expand_weight)), spec.head_act);
+    x = x.mean({2, 3}, /*keepdim=*/true);
+    x = activate(conv(x, feature_mix_weight), spec.head_act);
+  } else {
+    x = activate(feature_mix_bn(conv(x, feature_mix_weight)), spec.head_act);
+    x = x.mean({2, 3}, /*keepdim=*/true);
+  }
+  x = x.flatten(1);
+  if (spec.dropout > 0 && is_training()) x = F::dropout(x, F::DropoutFuncOptions().p(spec.dropout).training(true));
+  return classifier(x);
+}
+
+std::vector<DynamicBatchNorm> SupernetImpl::all_bns() const {
+  std::vector<DynamicBatchNorm> out;
+  for (const auto& m : modules(/*include_self=*/false)) {
+    if (auto bn = std::dynamic_pointer_cast<DynamicBatchNormImpl>(m)) out.emplace_back(bn);
+  }
+  return out;
+}
+
+void SupernetImpl::begin_bn_recalibration() {
+  for (auto& bn : all_bns()) bn->begin_recalibration();
+}
+
+void SupernetImpl::end_bn_recalibration() {
+  for (auto& bn : all_bns()) bn->end_recalibration();
+}
+
+void SupernetImpl::reorganize_channels(int expand_stage) {
+  for (auto& block : blocks) {
+    const auto& stage = space_.spec().stages[block->layout.stage];
+    std::vector<int> choices = stage.expands;
+    choices.insert(choices.end(), stage.coupled_expands.begin(), stage.coupled_expands.end());
+    std::sort(choices.begin(), choices.end());
+    choices.erase(std::unique(choices.begin(), choices.end()), choices.end());
+    block->reorganize_channels(choices, expand_stage);
+  }
+}
+
+void SupernetImpl::copy_weights_from(const SupernetImpl& other) {
+  torch::NoGradGuard no_grad;
+  const auto source = other.named_parameters();
+  for (auto& item : named_parameters()) {
+    const torch::Tensor* from = source.find(item.key());
+    SNAS_CHECK(from != nullptr, "cannot copy weights: parameter ", item.key(), " is missing in the source");
+    SNAS_CHECK(from->sizes() == item.value().sizes(), "cannot copy weights: parameter ", item.key(),
+               " has shape ", from->sizes(), " in the source, expected ", item.value().sizes());
+    item.value().copy_(*from);
+  }
+  const auto source_buffers = other.named_buffers();
+  for (auto& item : named_buffers()) {
+    if (const torch::Tensor* from = source_buffers.find(item.key())) item.value().copy_(*from);
+  }
+}
+
+// --- Extraction ---------------------------------------------------------------------------------
+
+namespace {
+void copy_bn(torch::nn::BatchNorm2d& to, const DynamicBatchNorm& from) {
+  const int64_t c = to->weight.size(0);
+  to->weight.copy_(from->bn->weight.narrow(0, 0, c));
+  to->bias.copy_(from->bn->bias.narrow(0, 0, c));
+  to->running_mean.copy_(from->bn->running_mean.narrow(0, 0, c));
+  to->running_var.copy_(from->bn->running_var.narrow(0, 0, c));
+}
+}  // namespace
+
+std::shared_ptr<StaticNetImpl> SupernetImpl::extract(const space::Arch& arch) const {
+  space_.validate(arch);
+  auto net = std::make_shared<StaticNetImpl>(space_, arch);
+  torch::NoGradGuard no_grad;
+  net->to(stem_weight.device());
+  net->stem->weight.copy_(stem_weight);
+  copy_bn(net->stem_bn, stem_bn);
+  net->first_dw->weight.copy_(first_dw_weight);
+  copy_bn(net->first_dw_bn, first_dw_bn);
+  net->first_pw->weight.copy_(first_pw_weight);
+  copy_bn(net->first_pw_bn, first_pw_bn);
+  size_t next = 0;
+  for (int slot = 0; slot < space_.num_slots(); ++slot) {
+    if (!space_.is_active(arch, slot)) continue;
+    const ElasticBlockImpl& from = *blocks[slot];
+    StaticBlockImpl& to = *net->blocks[next++];
+    const int64_t mid = to.mid;
+    to.expand->weight.copy_(from.expand_weight.narrow(0, 0, mid));
+    copy_bn(to.expand_bn, from.expand_bn);
+    to.dw->weight.copy_(from.depthwise_weight(mid, arch.kernel_sizes[slot]));
+    copy_bn(to.dw_bn, from.dw_bn);
+    if (to.layout.se) {
+      const int64_t se = to.se_mid;
+      to.se_reduce->weight.copy_(from.se_reduce_weight.narrow(0, 0, se).narrow(1, 0, mid));
+      to.se_reduce->bias.copy_(from.se_reduce_bias.narrow(0, 0, se));
+      to.se_expand->weight.copy_(from.se_expand_weight.narrow(0, 0, mid).narrow(1, 0, se));
+      to.se_expand->bias.copy_(from.se_expand_bias.narrow(0, 0, mid));
+    }
+    to.project->weight.copy_(from.project_weight.narrow(1, 0, mid));
+    copy_bn(to.project_bn, from.project_bn);
+  }
+  if (space_.spec().head == "mbv3") {
+    net->final_expand->weight.copy_(final_expand_weight);
+    copy_bn(net->final_expand_bn, final_expand_bn);
+  } else {
+    copy_bn(net->feature_mix_bn, feature_mix_bn);
+  }
+  net->feature_mix->weight.copy_(feature_mix_weight);
+  net->classifier->weight.copy_(classifier->weight);
+  net->classifier->bias.copy_(classifier->bias);
+  net->eval();
+  return net;
+}
+
+}  // namespace sparsenas::nn
