@@ -47,6 +47,6 @@ function(snas_add_test_suite name)
   if(NOT ARG_LABEL)
     set(ARG_LABEL unit)
   endif()
-  gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABEL}" DISCOVERY_TIMEOUT 120
+  gtest_discover_tests(${name} TEST_PREFIX "${name}." PROPERTIES LABELS "${ARG_LABEL}" DISCOVERY_TIMEOUT 120
                        DISCOVERY_MODE PRE_TEST)
 endfunction()

@@ -26,10 +26,15 @@ class LogLine {
   LogLevel level_;
   std::ostringstream stream_;
 };
+namespace log_levels {
+constexpr LogLevel ERROR = LogLevel::kError, WARN = LogLevel::kWarn, INFO = LogLevel::kInfo,
+                   DEBUG = LogLevel::kDebug;
+}
 }  // namespace detail
 }  // namespace sparsenas
 
+/// SNAS_LOG(ERROR|WARN|INFO|DEBUG) << ...; one line on stderr. INFO lines carry no prefix.
 #define SNAS_LOG(level)                                                                     \
-  if (::sparsenas::LogLevel::k##level > ::sparsenas::log_level()) {                         \
+  if (::sparsenas::detail::log_levels::level > ::sparsenas::log_level()) {                  \
   } else                                                                                    \
-    ::sparsenas::detail::LogLine(::sparsenas::LogLevel::k##level)
+    ::sparsenas::detail::LogLine(::sparsenas::detail::log_levels::level)

@@ -1,0 +1,338 @@
+// `sparsenas train` trains one network (the teacher of the pipeline) and `sparsenas eval`
+// evaluates a checkpoint. Both are thin: flags -> configs -> train::train / train::evaluate.
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sparsenas/cli/commands.h"
+#include "sparsenas/core/error.h"
+#include "sparsenas/core/fs.h"
+#include "sparsenas/core/log.h"
+#include "sparsenas/data/data_config.h"
+#include "sparsenas/nn/supernet.h"
+#include "sparsenas/train/arch_sampler.h"
+#include "sparsenas/train/checkpoint.h"
+#include "sparsenas/train/evaluate.h"
+#include "sparsenas/train/trainer.h"
+
+namespace sparsenas::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Flags that override the config file; unset optionals keep the file's (or the default) value.
+struct TrainFlags {
+  SpaceFlags space;
+  std::string arch = "max";
+  std::string config_file;
+  std::string out;
+  bool resume = false;
+  bool json = false;
+  std::optional<int64_t> epochs, batch_size, threads, n_sub, warmup_epochs, checkpoint_every;
+  std::optional<double> lr, weight_decay, label_smoothing;
+  std::optional<uint64_t> seed;
+  std::optional<std::string> device, lr_schedule;
+  // data
+  std::optional<std::string> data, data_path;
+  std::optional<int64_t> image_size, val_size, train_limit, test_limit;
+  std::optional<bool> augment;
+};
+
+template <typename T>
+void apply(const std::optional<T>& flag, T& field) {
+  if (flag) field = *flag;
+}
+
+void add_data_flags(CLI::App& cmd, TrainFlags& f) {
+  cmd.add_option("--data", f.data, "dataset: fashion-mnist (default, from the Debian package), idx, cifar10, "
+                                   "cifar100, folder");
+  cmd.add_option("--data-path", f.data_path, "dataset directory (idx/cifar/folder; fashion-mnist: optional)");
+  cmd.add_option("--image-size", f.image_size, "resize images to this square size (0 = native)");
+  cmd.add_option("--val-size", f.val_size, "training images held out for validation (default 5000)");
+  cmd.add_option("--train-limit", f.train_limit, "use at most this many training images (0 = all)");
+  cmd.add_option("--test-limit", f.test_limit, "use at most this many test images (0 = all)");
+}
+
+volatile std::sig_atomic_t g_interrupts = 0;
+
+extern "C" void on_sigint(int) {
+  if (++g_interrupts >= 2) {
+    std::signal(SIGINT, SIG_DFL);
+    std::raise(SIGINT);
+    return;
+  }
+  train::request_stop();
+}
+
+std::string timestamp() {
+  std::time_t now = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return buffer;
+}
+
+space::SearchSpace space_for_data(const SpaceFlags& flags, const data::Splits& splits) {
+  const data::Dataset& d = splits.train;
+  auto check = [](const std::optional<int>& flag, int64_t actual, const char* name) {
+    SNAS_CHECK(!flag || *flag == actual, "--", name, " is ", *flag, " but the dataset has ", actual,
+               " (leave it out to take it from the data)");
+  };
+  check(flags.in_channels, d.channels(), "in-channels");
+  check(flags.num_classes, d.num_classes(), "classes");
+  check(flags.resolution, d.height(), "resolution");
+  SNAS_CHECK(d.height() == d.width(), "images must be square, got ", d.height(), "x", d.width(),
+             " (use --image-size)");
+  space::SpaceOptions options;
+  options.in_channels = static_cast<int>(d.channels());
+  options.num_classes = static_cast<int>(d.num_classes());
+  options.resolution = static_cast<int>(d.height());
+  options.width_mult = flags.width_mult;
+  return space::SearchSpace::from_name(flags.space, options);
+}
+
+nlohmann::json eval_json(const train::EvalResult& r) {
+  return {{"top1", r.top1}, {"loss", r.loss}, {"images", r.images}, {"seconds", r.seconds}};
+}
+
+void run_train(const TrainFlags& f) {
+  // Config file first, then flags (flags win).
+  train::TrainConfig config;
+  data::DataConfig data_config;
+  nlohmann::json file;
+  if (!f.config_file.empty()) {
+    file = read_json_file(f.config_file);
+    SNAS_CHECK(file.is_object(), "config file ", f.config_file, " must hold a JSON object");
+    for (const auto& item : file.items()) {
+      SNAS_CHECK(item.key() == "train" || item.key() == "data", "unknown key \"", item.key(), "\" in ",
+                 f.config_file, " (valid keys: train, data)");
+    }
+    if (file.contains("train")) train::from_json(file["train"], config);
+    if (file.contains("data")) data::from_json(file["data"], data_config);
+  }
+  apply(f.epochs, config.epochs);
+  apply(f.batch_size, config.batch_size);
+  apply(f.threads, config.threads);
+  apply(f.n_sub, config.n_sub);
+  apply(f.warmup_epochs, config.warmup_epochs);
+  apply(f.checkpoint_every, config.checkpoint_every);
+  apply(f.lr, config.lr);
+  apply(f.weight_decay, config.weight_decay);
+  apply(f.label_smoothing, config.label_smoothing);
+  apply(f.seed, config.seed);
+  apply(f.device, config.device);
+  apply(f.lr_schedule, config.lr_schedule);
+  apply(f.data, data_config.source);
+  apply(f.data_path, data_config.path);
+  apply(f.image_size, data_config.image_size);
+  apply(f.val_size, data_config.val_size);
+  apply(f.train_limit, data_config.train_limit);
+  apply(f.test_limit, data_config.test_limit);
+  apply(f.augment, data_config.augment);
+  config.validate();
+  data_config.validate();
+
+  const fs::path out = f.out.empty() ? fs::path("runs") / ("train-" + timestamp()) : fs::path(f.out);
+  const fs::path checkpoint = out / "checkpoint.pt";
+  if (fs::exists(checkpoint) && !f.resume) {
+    SNAS_FAIL("--out ", out, " already holds a checkpoint: pass --resume to continue it, or choose another --out");
+  }
+  SNAS_CHECK(!f.resume || fs::exists(checkpoint), "--resume: no checkpoint at ", checkpoint);
+
+  const data::Splits splits = data::load_splits(data_config);
+  const space::SearchSpace space = space_for_data(f.space, splits);
+  const space::Arch arch = space.resolve(f.arch);
+  SNAS_LOG(INFO) << "network " << arch.to_string() << ": " << space.macs(arch) / 1e6 << "M MACs, "
+                 << space.params(arch) / 1e6 << "M params";
+
+  nlohmann::json run_config = {{"command", "train"},
+                               {"space", space::to_json(space.spec())},
+                               {"arch", space::to_json(arch)},
+                               {"train", config},
+                               {"data", data_config}};
+  fs::create_directories(out);
+  write_json_file(out / "config.json", run_config);
+
+  nn::Supernet net(space);
+  train::FixedSampler sampler(arch);
+  train::TrainSetup setup;
+  setup.val_archs = {arch};
+  setup.checkpoint = checkpoint;
+  setup.resume = f.resume;
+  setup.augment = data_config.augment;
+  train::clear_stop_request();
+  g_interrupts = 0;
+  auto previous = std::signal(SIGINT, on_sigint);
+  train::TrainResult result;
+  try {
+    result = train::train(config, *net, sampler, splits, setup);
+  } catch (...) {
+    std::signal(SIGINT, previous);
+    throw;
+  }
+  std::signal(SIGINT, previous);
+  nlohmann::json history = nlohmann::json::array();
+  for (const auto& e : result.state.history) history.push_back(e);
+  write_json_file(out / "history.json", history);
+  if (result.interrupted) {
+    SNAS_LOG(WARN) << "interrupted: the checkpoint in " << out.string()
+                   << " is up to date; rerun the same command with --resume to continue";
+    throw Error("training interrupted");
+  }
+
+  const torch::Device device = train::training_device(config);
+  const auto test = train::evaluate(*net, arch, splits.test, config.eval_batch, splits.mean, splits.std, device);
+  nlohmann::json summary = {{"arch", space::to_json(arch)},
+                            {"macs", space.macs(arch)},
+                            {"params", space.params(arch)},
+                            {"epochs", config.epochs},
+                            {"test", eval_json(test)},
+                            {"train_seconds", result.state.counters.train_seconds},
+                            {"wall_seconds", result.state.counters.wall_seconds},
+                            {"images_seen", result.state.counters.images_seen},
+                            {"checkpoint", checkpoint.string()}};
+  if (!splits.val.images.defined() || splits.val.size() == 0) {
+    summary["val"] = nullptr;
+  } else {
+    summary["val"] = eval_json(train::evaluate(*net, arch, splits.val, config.eval_batch, splits.mean,
+                                               splits.std, device));
+  }
+  write_json_file(out / "result.json", summary);
+  SNAS_LOG(INFO) << "test top-1 " << test.top1 * 100 << "% on " << test.images << " images; results in "
+                 << (out / "result.json").string();
+  if (f.json) {
+    std::cout << summary.dump(2) << std::endl;
+  } else {
+    std::cout << "test_top1 " << test.top1 << "\nrun " << out.string() << "\n";
+  }
+}
+
+struct EvalFlags {
+  std::string checkpoint;
+  std::optional<std::string> arch;
+  std::string split = "test";
+  std::optional<std::string> device;
+  std::optional<int64_t> threads;
+  bool json = false;
+  TrainFlags data;  // only the data flags are used
+};
+
+void run_eval(const EvalFlags& f) {
+  const fs::path checkpoint(f.checkpoint);
+  SNAS_CHECK(f.split == "test" || f.split == "val" || f.split == "both",
+             "--split must be test, val or both, got \"", f.split, "\"");
+  const train::CheckpointMeta meta = train::read_checkpoint_meta(checkpoint);
+  // The data settings of the run sit beside its checkpoint; flags override them.
+  data::DataConfig data_config;
+  const fs::path run_config = checkpoint.parent_path() / "config.json";
+  std::optional<space::Arch> trained_arch;
+  if (fs::exists(run_config)) {
+    const nlohmann::json j = read_json_file(run_config);
+    if (j.contains("data")) data::from_json(j["data"], data_config);
+    if (j.contains("arch")) trained_arch = space::arch_from_json(j["arch"]);
+  }
+  const std::string fixed_prefix = "fixed ";
+  if (!trained_arch && meta.sampler.rfind(fixed_prefix, 0) == 0) {
+    trained_arch = space::arch_from_string(meta.sampler.substr(fixed_prefix.size()));
+  }
+  apply(f.data.data, data_config.source);
+  apply(f.data.data_path, data_config.path);
+  apply(f.data.image_size, data_config.image_size);
+  apply(f.data.val_size, data_config.val_size);
+  apply(f.data.train_limit, data_config.train_limit);
+  apply(f.data.test_limit, data_config.test_limit);
+
+  train::TrainConfig config;
+  train::from_json(meta.config, config);
+  apply(f.device, config.device);
+  apply(f.threads, config.threads);
+  config.validate();
+  torch::set_num_threads(static_cast<int>(train::resolved_threads(config)));
+  const torch::Device device = train::training_device(config);
+
+  const space::SearchSpace space(space::space_spec_from_json(meta.space));
+  SNAS_CHECK(f.arch || trained_arch, "--arch is required: checkpoint ", checkpoint,
+             " was trained over many architectures");
+  const space::Arch arch = f.arch ? space.resolve(*f.arch) : space.canonical(*trained_arch);
+  const data::Splits splits = data::load_splits(data_config);
+  SNAS_CHECK(splits.test.channels() == space.spec().in_channels &&
+                 splits.test.num_classes() == space.spec().num_classes &&
+                 splits.test.height() == space.spec().resolution,
+             "the data (", splits.test.channels(), "x", splits.test.height(), "x", splits.test.width(), ", ",
+             splits.test.num_classes(), " classes) does not match the checkpoint's network (",
+             space.spec().in_channels, "x", space.spec().resolution, "x", space.spec().resolution, ", ",
+             space.spec().num_classes, " classes)");
+
+  nn::Supernet net(space);
+  train::load_checkpoint(checkpoint, *net, nullptr, /*restore_rng=*/false);
+  net->to(device);
+  if (config.channels_last) nn::to_channels_last(*net);
+  // A network other than the one trained alone shares BN statistics with others: recalibrate.
+  const bool recalibrate = !trained_arch || space.canonical(*trained_arch) != arch;
+  if (recalibrate) {
+    const auto subset = train::bn_recalibration_subset(splits.train, config.bn_recal_images);
+    train::recalibrate_bn(*net, arch, subset, config.bn_recal_batch, splits.mean, splits.std, device);
+  }
+  nlohmann::json result = {{"checkpoint", checkpoint.string()},
+                           {"arch", space::to_json(arch)},
+                           {"macs", space.macs(arch)},
+                           {"params", space.params(arch)},
+                           {"bn_recalibrated", recalibrate}};
+  for (const std::string split : {"val", "test"}) {
+    if (f.split != "both" && f.split != split) continue;
+    const data::Dataset& d = split == "val" ? splits.val : splits.test;
+    const auto r = train::evaluate(*net, arch, d, config.eval_batch, splits.mean, splits.std, device);
+    result[split] = eval_json(r);
+    SNAS_LOG(INFO) << split << " top-1 " << r.top1 * 100 << "% (" << r.images << " images, "
+                   << r.images / std::max(r.seconds, 1e-9) << " img/s)";
+  }
+  std::cout << (f.json ? result.dump(2) : result.dump()) << std::endl;
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto f = std::make_shared<TrainFlags>();
+  CLI::App* cmd = app.add_subcommand("train", "Train one network (e.g. the largest: the teacher)");
+  add_space_flags(*cmd, f->space);
+  cmd->add_option("--arch", f->arch, "architecture: JSON, max or min")->capture_default_str();
+  cmd->add_option("--epochs", f->epochs, "epochs (default 10)");
+  cmd->add_option("--config", f->config_file, "JSON file {\"train\": {...}, \"data\": {...}}; flags override it");
+  cmd->add_option("--out", f->out, "run directory (default runs/train-<timestamp>)");
+  cmd->add_flag("--resume", f->resume, "continue the checkpoint in --out exactly where it stopped");
+  cmd->add_option("--batch-size", f->batch_size, "images per step (default 128)");
+  cmd->add_option("--lr", f->lr, "peak learning rate (default 0.1)");
+  cmd->add_option("--lr-schedule", f->lr_schedule, "cosine (default) or step2");
+  cmd->add_option("--warmup-epochs", f->warmup_epochs, "linear warm-up epochs (default 0)");
+  cmd->add_option("--weight-decay", f->weight_decay, "weight decay, not on BN and biases (default 3e-5)");
+  cmd->add_option("--label-smoothing", f->label_smoothing, "label smoothing (default 0.1)");
+  cmd->add_option("--n-sub", f->n_sub, "sub-networks per batch (default 1)");
+  cmd->add_option("--seed", f->seed, "seed of data order, augmentation and sampling (default 0)");
+  cmd->add_option("--threads", f->threads, "intra-op threads (default: all cores)");
+  cmd->add_option("--device", f->device, "cpu, cuda or cuda:N (default cpu)");
+  cmd->add_option("--checkpoint-every", f->checkpoint_every, "steps between checkpoints (default 200)");
+  cmd->add_option("--augment", f->augment, "random crop and flip during training (default true)");
+  cmd->add_flag("--json", f->json, "print the result as JSON");
+  add_data_flags(*cmd, *f);
+  cmd->callback([f] { run_train(*f); });
+}
+
+void add_eval_command(CLI::App& app) {
+  auto f = std::make_shared<EvalFlags>();
+  CLI::App* cmd = app.add_subcommand("eval", "Evaluate a checkpoint (recalibrating BN for other networks)");
+  cmd->add_option("--checkpoint", f->checkpoint, "checkpoint file (checkpoint.pt of a run)")->required();
+  cmd->add_option("--arch", f->arch, "architecture: JSON, max or min (default: the one trained)");
+  cmd->add_option("--split", f->split, "test, val or both")->capture_default_str();
+  cmd->add_option("--device", f->device, "cpu, cuda or cuda:N");
+  cmd->add_option("--threads", f->threads, "intra-op threads");
+  cmd->add_flag("--json", f->json, "pretty-print the JSON result");
+  add_data_flags(*cmd, f->data);
+  cmd->callback([f] { run_eval(*f); });
+}
+
+}  // namespace sparsenas::cli

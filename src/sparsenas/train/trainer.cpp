@@ -1,0 +1,437 @@
+#include "sparsenas/train/trainer.h"
+
+#include <torch/torch.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "sparsenas/core/error.h"
+#include "sparsenas/core/log.h"
+#include "sparsenas/core/progress.h"
+#include "sparsenas/core/random.h"
+#include "sparsenas/data/batch_loader.h"
+#include "sparsenas/train/losses.h"
+#include "sparsenas/train/lr_schedule.h"
+#include "sparsenas/train/optimizer.h"
+
+namespace sparsenas::train {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// Lock-free, so storing to it from a signal handler is safe.
+std::atomic<bool> g_stop_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string fixed(double value, int digits) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "%.*f", digits, value);
+  return buffer;
+}
+
+bool is_batch_norm(const torch::nn::Module& module) {
+  return dynamic_cast<const torch::nn::BatchNorm2dImpl*>(&module) != nullptr ||
+         dynamic_cast<const nn::DynamicBatchNormImpl*>(&module) != nullptr;
+}
+
+/// Eval mode everywhere (dropout off) except BN layers when the teacher uses batch statistics.
+void set_teacher_mode(const Teacher& teacher) {
+  teacher.module->eval();
+  if (!teacher.batch_statistics) return;
+  for (const auto& module : teacher.module->modules(/*include_self=*/true)) {
+    if (is_batch_norm(*module)) module->train(true);
+  }
+}
+
+/// softmax(teacher(images)) with the teacher's buffers (BN running statistics) left unchanged.
+torch::Tensor soft_labels(const Teacher& teacher, const torch::Tensor& images) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> buffers = teacher.module->buffers();
+  std::vector<torch::Tensor> saved;
+  if (teacher.batch_statistics) {
+    saved.reserve(buffers.size());
+    for (const auto& b : buffers) saved.push_back(b.clone());
+  }
+  const torch::Tensor logits = teacher.forward(images);
+  for (size_t i = 0; i < saved.size(); ++i) buffers[i].copy_(saved[i]);
+  return torch::softmax(logits.to(torch::kFloat), 1);
+}
+
+/// The settings that may change between a run and its resumption (they do not affect training).
+const std::set<std::string>& resume_free_keys() {
+  static const std::set<std::string> keys = {"threads",    "device",          "checkpoint_every",
+                                             "eval_batch", "bn_recal_images", "bn_recal_batch"};
+  return keys;
+}
+
+void check_resumable(const json& saved, const json& now, const fs::path& path) {
+  std::string diffs;
+  for (const auto& item : now.items()) {
+    if (resume_free_keys().count(item.key()) > 0) continue;
+    const json old = saved.contains(item.key()) ? saved.at(item.key()) : json();
+    if (old == item.value()) continue;
+    if (!diffs.empty()) diffs += "; ";
+    diffs += item.key() + ": checkpoint " + old.dump() + ", now " + item.value().dump();
+  }
+  SNAS_CHECK(diffs.empty(), "cannot resume from ", path, ": training settings differ (", diffs,
+             "); restore them or start a new run");
+}
+
+std::vector<torch::Tensor> clone_buffers(const torch::nn::Module& module) {
+  std::vector<torch::Tensor> saved;
+  for (const auto& b : module.buffers()) saved.push_back(b.clone());
+  return saved;
+}
+
+void restore_buffers(torch::nn::Module& module, const std::vector<torch::Tensor>& saved) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> buffers = module.buffers();
+  SNAS_INTERNAL_ASSERT(buffers.size() == saved.size(), "buffer count changed during validation");
+  for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved[i]);
+}
+
+/// The training loop's working set; one per train() call.
+class Run {
+ public:
+  Run(const TrainConfig& config, nn::SupernetImpl& net, const ArchSampler& sampler,
+      const data::Splits& splits, const TrainSetup& setup)
+      : config_(config),
+        net_(net),
+        sampler_(sampler),
+        splits_(splits),
+        setup_(setup),
+        device_(training_device(config)),
+        loader_(splits.train, config.batch_size, /*shuffle=*/true, /*drop_last=*/true,
+                setup.augment, splits.mean, splits.std, config.seed),
+        steps_(loader_.num_batches()),
+        sampler_seed_(mix_seed(config.seed, kSamplerStream)),
+        config_json_(config) {}
+
+  ~Run() {
+    // Give the teacher back in the mode it came in (we switched its BN layers only).
+    if (teacher_) teacher_->module->train(teacher_was_training_);
+  }
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  TrainResult run();
+
+ private:
+  void prepare();
+  void step();
+  void end_epoch();
+  std::vector<ArchEval> validate();
+  void checkpoint();
+  void update_wall() { state_.counters.wall_seconds = wall_base_ + seconds_since(start_); }
+
+  const TrainConfig& config_;
+  nn::SupernetImpl& net_;
+  const ArchSampler& sampler_;
+  const data::Splits& splits_;
+  const TrainSetup& setup_;
+  torch::Device device_;
+  data::BatchLoader loader_;
+  int64_t steps_;
+  uint64_t sampler_seed_;
+  json config_json_;
+  std::optional<Teacher> teacher_;
+  bool teacher_was_training_ = false;
+  std::unique_ptr<torch::optim::SGD> optimizer_;
+  std::optional<space::Arch> fixed_arch_;  ///< canonical
+  std::optional<data::Dataset> recal_subset_;
+  TrainState state_;
+  Clock::time_point start_ = Clock::now();
+  double wall_base_ = 0.0;
+  bool warned_no_val_ = false;
+};
+
+void Run::prepare() {
+  SNAS_CHECK(steps_ >= 1, "the training split has ", splits_.train.size(),
+             " images, fewer than TrainConfig.batch_size = ", config_.batch_size);
+  SNAS_CHECK(!setup_.resume || !setup_.checkpoint.empty(),
+             "train: resume requested but no checkpoint path was given");
+  SNAS_CHECK(config_.kd_ratio == 0 || setup_.teacher.has_value(), "TrainConfig.kd_ratio is ",
+             config_.kd_ratio, " but no teacher was given; set kd_ratio to 0 or pass a teacher");
+  if (setup_.teacher && config_.kd_ratio == 0) {
+    SNAS_LOG(WARN) << "a teacher was given but TrainConfig.kd_ratio is 0: training without KD";
+  }
+
+  net_.to(device_);
+  if (config_.channels_last) nn::to_channels_last(net_);
+  if (setup_.teacher && config_.kd_ratio > 0) {
+    SNAS_CHECK(setup_.teacher->module != nullptr && setup_.teacher->forward != nullptr,
+               "train: the teacher has no module or no forward function");
+    teacher_ = *setup_.teacher;
+    teacher_was_training_ = teacher_->module->is_training();
+    teacher_->module->to(device_);
+    if (config_.channels_last) nn::to_channels_last(*teacher_->module);
+    set_teacher_mode(*teacher_);
+  }
+  if (const auto fixed = sampler_.fixed_arch()) fixed_arch_ = net_.space().canonical(*fixed);
+
+  optimizer_ = build_optimizer(net_, config_);
+  if (setup_.resume) {
+    CheckpointMeta meta = load_checkpoint(setup_.checkpoint, net_, optimizer_.get());
+    check_resumable(meta.config, config_json_, setup_.checkpoint);
+    if (meta.sampler != sampler_.describe()) {
+      SNAS_LOG(WARN) << "resuming with another sampler: checkpoint \"" << meta.sampler
+                     << "\", now \"" << sampler_.describe() << "\"";
+    }
+    state_ = std::move(meta.state);
+    // Loaded tensors may come back with other strides; restore the layouts of a fresh run.
+    if (config_.channels_last) nn::to_channels_last(net_);
+    match_momentum_layout(*optimizer_);
+    SNAS_LOG(INFO) << "resuming " << setup_.checkpoint.string() << " at epoch " << state_.epoch + 1
+                   << "/" << config_.epochs << ", step " << state_.step_in_epoch << "/" << steps_
+                   << " (global step " << state_.global_step << ")";
+  }
+  wall_base_ = state_.counters.wall_seconds;
+}
+
+TrainResult Run::run() {
+  prepare();
+  TrainResult result;
+  net_.train();
+  while (state_.epoch < config_.epochs) {
+    loader_.start_epoch(state_.epoch);
+    Progress progress(
+        "epoch " + std::to_string(state_.epoch + 1) + "/" + std::to_string(config_.epochs),
+        steps_ - state_.step_in_epoch, "step");
+    while (state_.step_in_epoch < steps_) {
+      if (stop_requested() ||
+          (setup_.callbacks.should_stop && setup_.callbacks.should_stop(state_))) {
+        progress.finish();
+        checkpoint();
+        update_wall();
+        SNAS_LOG(INFO) << "training stopped at epoch " << state_.epoch + 1 << ", step "
+                       << state_.step_in_epoch << "/" << steps_
+                       << (setup_.checkpoint.empty()
+                               ? std::string(" (no checkpoint path)")
+                               : "; checkpoint " + setup_.checkpoint.string());
+        result.state = state_;
+        result.interrupted = true;
+        return result;
+      }
+      const int64_t images_before = state_.epoch_images;
+      const double seconds_before = state_.epoch_seconds;
+      step();
+      const double dt = state_.epoch_seconds - seconds_before;
+      progress.step(1, "loss " + fixed(state_.epoch_loss_sum / state_.epoch_images, 4) + " " +
+                           fixed((state_.epoch_images - images_before) / std::max(dt, 1e-9), 0) +
+                           " img/s");
+    }
+    progress.finish();
+    end_epoch();
+  }
+  update_wall();
+  result.state = state_;
+  return result;
+}
+
+void Run::step() {
+  const auto start = Clock::now();
+  const int64_t epoch = state_.epoch;
+  const int64_t step = state_.step_in_epoch;
+  const double lr = learning_rate(config_, epoch, step, steps_);
+  set_learning_rate(*optimizer_, lr);
+
+  const data::Batch batch = loader_.get(step);
+  const torch::Tensor images = batch.images.to(device_);
+  const torch::Tensor labels = batch.labels.to(device_);
+  torch::Tensor soft;
+  if (teacher_) {
+    soft = soft_labels(*teacher_, images);
+    ++state_.counters.teacher_passes;
+  }
+
+  optimizer_->zero_grad();
+  StepInfo info;
+  torch::Tensor loss_sum, correct;
+  for (int j = 0; j < config_.n_sub; ++j) {
+    space::Arch arch = sampler_.sample(sampler_seed_, epoch, step, j);
+    net_.set_active(arch);
+    const torch::Tensor logits = net_.forward(images);
+    const torch::Tensor loss =
+        training_loss(logits, labels, soft, config_.label_smoothing, config_.kd_ratio);
+    loss.backward();  // gradients of the n_sub networks are summed (OFA), not averaged
+    const torch::Tensor hits = logits.detach().argmax(1).eq(labels).sum();
+    loss_sum = loss_sum.defined() ? loss_sum + loss.detach() : loss.detach();
+    correct = correct.defined() ? correct + hits : hits;
+    info.archs.push_back(std::move(arch));
+  }
+  if (config_.grad_clip > 0)
+    torch::nn::utils::clip_grad_norm_(net_.parameters(), config_.grad_clip);
+  optimizer_->step();
+
+  const double loss = loss_sum.item<double>() / static_cast<double>(config_.n_sub);
+  SNAS_CHECK(std::isfinite(loss), "training diverged: the loss is ", loss, " at epoch ", epoch + 1,
+             ", step ", step, " (lr ", lr, "); lower TrainConfig.lr or set grad_clip");
+  const int64_t n = labels.size(0);
+  state_.epoch_loss_sum += loss * static_cast<double>(n);
+  state_.epoch_images += n;
+  state_.epoch_correct += correct.item<int64_t>();
+  state_.epoch_predictions += n * config_.n_sub;
+  state_.last_lr = lr;
+  state_.step_in_epoch += 1;
+  state_.global_step += 1;
+  state_.counters.optimizer_steps += 1;
+  state_.counters.subnet_passes += config_.n_sub;
+  state_.counters.images_seen += n;
+  const double seconds = seconds_since(start);
+  state_.epoch_seconds += seconds;
+  state_.counters.train_seconds += seconds;
+
+  if (setup_.callbacks.on_step) {
+    info.epoch = epoch;
+    info.step_in_epoch = step;
+    info.global_step = state_.global_step;
+    info.lr = lr;
+    info.loss = loss;
+    setup_.callbacks.on_step(info);
+  }
+  // The epoch-end checkpoint covers the last step of an epoch.
+  if (config_.checkpoint_every > 0 && state_.global_step % config_.checkpoint_every == 0 &&
+      state_.step_in_epoch < steps_) {
+    checkpoint();
+  }
+}
+
+std::vector<ArchEval> Run::validate() {
+  std::vector<ArchEval> results;
+  if (setup_.val_archs.empty()) return results;
+  if (splits_.val.size() == 0) {
+    if (!warned_no_val_) {
+      SNAS_LOG(WARN) << "the validation split is empty: no validation";
+    }
+    warned_no_val_ = true;
+    return results;
+  }
+  const auto start = Clock::now();
+  // Recalibration overwrites shared running statistics; validation must not change the run.
+  const std::vector<torch::Tensor> saved = clone_buffers(net_);
+  for (const space::Arch& requested : setup_.val_archs) {
+    ArchEval eval;
+    eval.arch = net_.space().canonical(requested);
+    // A fixed architecture trained alone owns the running statistics already (no recalibration).
+    eval.recalibrated = !(fixed_arch_ && *fixed_arch_ == eval.arch);
+    if (eval.recalibrated) {
+      if (!recal_subset_) {
+        recal_subset_ = bn_recalibration_subset(splits_.train, config_.bn_recal_images);
+      }
+      recalibrate_bn(net_, eval.arch, *recal_subset_, config_.bn_recal_batch, splits_.mean,
+                     splits_.std, device_);
+    }
+    const EvalResult r = evaluate(net_, eval.arch, splits_.val, config_.eval_batch, splits_.mean,
+                                  splits_.std, device_);
+    eval.top1 = r.top1;
+    eval.loss = r.loss;
+    results.push_back(std::move(eval));
+  }
+  restore_buffers(net_, saved);
+  net_.train();
+  state_.counters.eval_seconds += seconds_since(start);
+  return results;
+}
+
+void Run::end_epoch() {
+  EpochSummary summary;
+  summary.epoch = state_.epoch;
+  summary.train_loss =
+      state_.epoch_loss_sum / static_cast<double>(std::max<int64_t>(state_.epoch_images, 1));
+  summary.train_top1 = static_cast<double>(state_.epoch_correct) /
+                       static_cast<double>(std::max<int64_t>(state_.epoch_predictions, 1));
+  summary.lr = state_.last_lr;
+  summary.seconds = state_.epoch_seconds;
+  summary.images_per_second = state_.epoch_seconds > 0
+                                  ? static_cast<double>(state_.epoch_images) / state_.epoch_seconds
+                                  : 0;
+  summary.val = validate();
+  if (!summary.val.empty()) {
+    double sum = 0;
+    for (const ArchEval& e : summary.val) sum += e.top1;
+    summary.val_top1 = sum / static_cast<double>(summary.val.size());
+    if (*summary.val_top1 > state_.best_val_top1) {
+      state_.best_val_top1 = *summary.val_top1;
+      state_.best_epoch = state_.epoch;
+    }
+  }
+  state_.history.push_back(summary);
+  state_.epoch += 1;
+  state_.step_in_epoch = 0;
+  state_.epoch_loss_sum = 0;
+  state_.epoch_images = 0;
+  state_.epoch_correct = 0;
+  state_.epoch_predictions = 0;
+  state_.epoch_seconds = 0;
+  checkpoint();
+
+  std::ostringstream line;
+  line << "epoch " << summary.epoch + 1 << "/" << config_.epochs << ": train loss "
+       << fixed(summary.train_loss, 4) << " top1 " << fixed(summary.train_top1, 4) << " lr "
+       << summary.lr;
+  if (summary.val_top1) {
+    line << " | val top1 " << fixed(*summary.val_top1, 4) << " (" << summary.val.size()
+         << (summary.val.size() == 1 ? " net)" : " nets)");
+  }
+  line << " | " << fixed(summary.seconds, 1) << " s, " << fixed(summary.images_per_second, 0)
+       << " img/s";
+  SNAS_LOG(INFO) << line.str();
+  if (setup_.callbacks.on_epoch_end) setup_.callbacks.on_epoch_end(summary);
+}
+
+void Run::checkpoint() {
+  if (setup_.checkpoint.empty()) return;
+  update_wall();
+  CheckpointMeta meta;
+  meta.state = state_;
+  meta.config = config_json_;
+  meta.sampler = sampler_.describe();
+  save_checkpoint(setup_.checkpoint, net_, optimizer_.get(), meta);
+}
+
+}  // namespace
+
+void request_stop() noexcept { g_stop_requested.store(true, std::memory_order_relaxed); }
+void clear_stop_request() noexcept { g_stop_requested.store(false, std::memory_order_relaxed); }
+bool stop_requested() noexcept { return g_stop_requested.load(std::memory_order_relaxed); }
+
+Teacher make_teacher(nn::StaticNet net) {
+  Teacher teacher;
+  teacher.module = net.ptr();
+  teacher.forward = [net](const torch::Tensor& x) mutable { return net->forward(x); };
+  return teacher;
+}
+
+Teacher make_teacher(nn::Supernet net, const space::Arch& arch) {
+  net->set_active(arch);
+  Teacher teacher;
+  teacher.module = net.ptr();
+  teacher.forward = [net](const torch::Tensor& x) mutable { return net->forward(x); };
+  return teacher;
+}
+
+torch::Device training_device(const TrainConfig& config) {
+  config.validate();
+  return torch::Device(config.device);
+}
+
+TrainResult train(const TrainConfig& config, nn::SupernetImpl& net, const ArchSampler& sampler,
+                  const data::Splits& splits, const TrainSetup& setup) {
+  config.validate();
+  torch::set_num_threads(static_cast<int>(resolved_threads(config)));
+  Run run(config, net, sampler, splits, setup);
+  return run.run();
+}
+
+}  // namespace sparsenas::train

@@ -1,0 +1,32 @@
+// The `sparsenas` program: builds the command line, runs one subcommand, maps errors to exit codes.
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "sparsenas/cli/commands.h"
+#include "sparsenas/core/error.h"
+#include "sparsenas/core/log.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"sparsenas: one-shot neural architecture search in a sparse space (SparseNAS)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "sparsenas 0.1.0");
+  bool verbose = false, quiet = false;
+  app.add_flag("-v,--verbose", verbose, "debug messages on stderr");
+  app.add_flag("-q,--quiet", quiet, "only warnings and errors on stderr");
+  app.parse_complete_callback([&] {
+    if (quiet) sparsenas::set_log_level(sparsenas::LogLevel::kWarn);
+    if (verbose) sparsenas::set_log_level(sparsenas::LogLevel::kDebug);
+  });
+  sparsenas::cli::add_all_commands(app);
+  try {
+    app.parse(argc, argv);  // subcommand callbacks run inside parse()
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);  // usage errors and --help
+  } catch (const std::exception& e) {
+    SNAS_LOG(ERROR) << e.what();
+    return 1;
+  }
+  return 0;
+}
