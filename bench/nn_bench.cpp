@@ -51,11 +51,15 @@ std::vector<space::Arch> archs_for(const space::SearchSpace& space, int which, i
   return out;
 }
 
-const char* kWhich[] = {"max", "min", "random"};
+const char* kWhich[] = {"max", "min", "random (pool of 16)", "fresh random each step"};
 
-// Args: {network (0 supernet, 1 static), which (0 max, 1 min, 2 random each step), channels_last}
+// Args: {network (0 supernet, 1 static), which (0 max, 1 min, 2 random, 3 fresh random), channels_last}
+// 2: both sides cycle over the same 16 random architectures, one per step (the supernet switches
+//    its active network every step; the static side has 16 extracted networks, each with its own
+//    optimizer). 3: the supernet draws a never-seen architecture every step (as in SPOS training);
+//    the first occurrences of a layer shape include oneDNN's kernel generation.
 void BM_TrainStep(benchmark::State& state) {
-  torch::set_num_threads(bench_threads());
+  nn::configure_cpu_threads(bench_threads());
   torch::manual_seed(0);
   const bool use_static = state.range(0) == 1;
   const int which = static_cast<int>(state.range(1));
@@ -63,9 +67,7 @@ void BM_TrainStep(benchmark::State& state) {
   const space::SearchSpace space = fmnist_space();
   const auto x = input_batch(channels_last);
   const auto y = torch::randint(0, 10, {kBatch});
-  // Random: the supernet gets a new architecture every step; the static side cycles over
-  // 16 pre-extracted networks of the same random architectures (each with its own optimizer).
-  const auto archs = archs_for(space, which, which == 2 ? 4096 : 1);
+  const auto archs = archs_for(space, which, which == 2 ? 16 : which == 3 ? 100000 : 1);
   nn::Supernet supernet(space);
   if (channels_last) nn::to_channels_last(*supernet);
   std::vector<nn::StaticNet> statics;
@@ -84,6 +86,19 @@ void BM_TrainStep(benchmark::State& state) {
   }
   double macs_sum = 0;
   int64_t step = 0;
+  auto warm_up = [&](int64_t steps) {  // oneDNN generates kernels on first use of each shape
+    for (int64_t i = 0; i < steps; ++i) {
+      const size_t k = static_cast<size_t>(i) % (use_static ? statics.size() : std::min<size_t>(archs.size(), 16));
+      torch::optim::SGD& opt = *optimizers[use_static ? k : 0];
+      opt.zero_grad();
+      if (!use_static) supernet->set_active(archs[k]);
+      torch::nn::functional::cross_entropy(use_static ? statics[k]->forward(x) : supernet->forward(x), y).backward();
+      opt.step();
+    }
+  };
+  warm_up(which >= 2 ? 32 : 2);
+  if (which == 3) step = 16;  // continue with architectures not seen in the warm-up
+  const int64_t first_step = step;
   for (auto _ : state) {
     const size_t i = static_cast<size_t>(step) % (use_static ? statics.size() : archs.size());
     torch::Tensor logits;
@@ -100,6 +115,7 @@ void BM_TrainStep(benchmark::State& state) {
     macs_sum += static_cast<double>(space.macs(archs[i]));
     ++step;
   }
+  step -= first_step;
   state.SetLabel(std::string(use_static ? "static " : "supernet ") + kWhich[which] +
                  (channels_last ? " channels-last" : " NCHW"));
   state.counters["img/s"] = benchmark::Counter(static_cast<double>(kBatch * step), benchmark::Counter::kIsRate);
@@ -109,6 +125,7 @@ void BM_TrainStep(benchmark::State& state) {
 }
 BENCHMARK(BM_TrainStep)
     ->ArgsProduct({{0, 1}, {0, 1, 2}, {1}})
+    ->Args({0, 3, 1})
     ->Args({0, 0, 0})
     ->Args({1, 0, 0})
     ->Args({0, 2, 0})
@@ -119,7 +136,7 @@ BENCHMARK(BM_TrainStep)
 
 // The practical ceiling of the convolution engine: a large 1x1 convolution, forward.
 void BM_Conv1x1Ceiling(benchmark::State& state) {
-  torch::set_num_threads(bench_threads());
+  nn::configure_cpu_threads(bench_threads());
   torch::NoGradGuard no_grad;
   const auto x = torch::randn({128, 256, 14, 14}).contiguous(torch::MemoryFormat::ChannelsLast);
   const auto w = torch::randn({256, 256, 1, 1}).contiguous(torch::MemoryFormat::ChannelsLast);
@@ -135,7 +152,7 @@ BENCHMARK(BM_Conv1x1Ceiling)->Unit(benchmark::kMillisecond)->UseRealTime()->MinT
 
 // Args: {network (0 supernet, 1 static), which (0 max, 1 min, 2 one random)}; batch 500, eval mode.
 void BM_Eval(benchmark::State& state) {
-  torch::set_num_threads(bench_threads());
+  nn::configure_cpu_threads(bench_threads());
   torch::manual_seed(0);
   const bool use_static = state.range(0) == 1;
   const int which = static_cast<int>(state.range(1));
@@ -161,7 +178,7 @@ BENCHMARK(BM_Eval)->ArgsProduct({{0, 1}, {0, 1, 2}})->Unit(benchmark::kMilliseco
 
 // OFA's recalibration: 2000 training images in batches of 200, for one random sub-network.
 void BM_BnRecalibration(benchmark::State& state) {
-  torch::set_num_threads(bench_threads());
+  nn::configure_cpu_threads(bench_threads());
   torch::manual_seed(0);
   const space::SearchSpace space = fmnist_space();
   nn::Supernet supernet(space);

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 OUT="${SNAS_OUT:-runs/fashion-mnist-teacher}"
-EPOCHS="${SNAS_EPOCHS:-12}"
+EPOCHS="${SNAS_EPOCHS:-15}"
 if [ -f "$OUT/result.json" ]; then
   echo "main: $OUT is finished; evaluating its checkpoint again" >&2
   ./build/sparsenas eval --checkpoint "$OUT/checkpoint.pt" --split both --json

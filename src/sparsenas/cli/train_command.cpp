@@ -252,7 +252,7 @@ void run_eval(const EvalFlags& f) {
   apply(f.device, config.device);
   apply(f.threads, config.threads);
   config.validate();
-  torch::set_num_threads(static_cast<int>(train::resolved_threads(config)));
+  nn::configure_cpu_threads(static_cast<int>(train::resolved_threads(config)));
   const torch::Device device = train::training_device(config);
 
   const space::SearchSpace space(space::space_spec_from_json(meta.space));

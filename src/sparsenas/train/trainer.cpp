@@ -429,7 +429,7 @@ torch::Device training_device(const TrainConfig& config) {
 TrainResult train(const TrainConfig& config, nn::SupernetImpl& net, const ArchSampler& sampler,
                   const data::Splits& splits, const TrainSetup& setup) {
   config.validate();
-  torch::set_num_threads(static_cast<int>(resolved_threads(config)));
+  nn::configure_cpu_threads(static_cast<int>(resolved_threads(config)));
   Run run(config, net, sampler, splits, setup);
   return run.run();
 }
