@@ -282,7 +282,9 @@ TEST_F(SupernetTest, NoDecayNamesCoverBnAndBias) {
   for (const auto& item : net->named_parameters()) {
     const bool nd = is_no_decay_parameter(item.key());
     (nd ? no_decay : decay)++;
-    if (item.value().dim() == 1) EXPECT_TRUE(nd) << item.key();
+    if (item.value().dim() == 1) {
+      EXPECT_TRUE(nd) << item.key();
+    }
   }
   EXPECT_GT(no_decay, 0);
   EXPECT_GT(decay, 0);

@@ -423,6 +423,7 @@ std::shared_ptr<StaticNetImpl> SupernetImpl::extract(const space::Arch& arch) co
   net->feature_mix->weight.copy_(feature_mix_weight);
   net->classifier->weight.copy_(classifier->weight);
   net->classifier->bias.copy_(classifier->bias);
+  if (is_channels_last(stem_weight)) to_channels_last(*net);  // keep the supernet's fast layout
   net->eval();
   return net;
 }

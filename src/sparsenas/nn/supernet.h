@@ -125,7 +125,8 @@ class SupernetImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
   /// A static network holding copies of the active slices (transformed kernels, sliced BN
-  /// statistics). Eval-mode outputs equal this supernet's for the same arch. Same device.
+  /// statistics). Eval-mode outputs equal this supernet's for the same arch. Same device, and
+  /// channels-last when this supernet is.
   std::shared_ptr<StaticNetImpl> extract(const space::Arch& arch) const;
 
   /// Recalibration of BN statistics for the active network: call `begin`, run forward on the

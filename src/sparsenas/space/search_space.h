@@ -158,6 +158,16 @@ class SearchSpace {
   /// Multiply-accumulates of one forward pass of one image, counted as OFA's analytic counter
   /// (MBv3LatencyTable.count_flops_given_config): conv and linear layers only.
   int64_t macs(const Arch& arch) const;
+  /// macs() without validate(), for search loops that build architectures from this space's own
+  /// choice lists and test many candidates. Only the vector sizes are checked (so it never reads
+  /// out of bounds); for a non-member the value is meaningless. Inactive slots are ignored, so the
+  /// architecture need not be canonical.
+  int64_t macs_unchecked(const Arch& arch) const;
+  /// MACs of the block in `slot` when it is active with this kernel size and expand ratio. Every
+  /// block's input size is fixed, so macs(arch) is a constant (stem, first block, head) plus this
+  /// value for each active slot: searches use it to update MACs incrementally. Only `slot` is
+  /// checked.
+  int64_t block_macs(int slot, int kernel, int expand) const;
   /// Parameters of the extracted static network (weights, biases, BN affine; no buffers).
   int64_t params(const Arch& arch) const;
 
@@ -170,6 +180,15 @@ class SearchSpace {
   std::vector<BlockLayout> blocks_;
   std::vector<int> stage_offsets_;
   int stem_width_ = 0, first_block_width_ = 0, final_expand_width_ = 0, feature_mix_width_ = 0;
+
+  // Fast MACs (macs_unchecked). Every block's input size is fixed (only a stage's first block,
+  // always active, has a stride), so MACs = the fixed layers + one table entry per active block.
+  void build_macs_tables();
+  int64_t compute_block_macs(int slot, int kernel, int expand) const;  // the analytic count
+  int64_t fixed_macs_ = 0;           // stem, first block, head, classifier
+  std::vector<int> slot_in_size_;    // spatial input size of each slot
+  int table_kernels_ = 0, table_expands_ = 0;  // table extents: values 0..extent-1
+  std::vector<int64_t> block_macs_;  // [slot][kernel][expand] by value; -1 for a non-choice
 };
 
 /// The built-in spec of a name (before options), or an error listing the names.

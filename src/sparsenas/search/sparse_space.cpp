@@ -1,0 +1,272 @@
+#include "sparsenas/search/sparse_space.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "sparsenas/core/error.h"
+#include "sparsenas/core/fs.h"
+#include "sparsenas/core/random.h"
+#include "sparsenas/search/config_json.h"
+
+namespace sparsenas::search {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kConfigName = "SparseSpaceConfig";
+constexpr int64_t kMaxIntervals = 1000000;
+
+json interval_bounds_json(const SparseInterval& interval) {
+  return json{
+      {"index", interval.index}, {"min_macs", interval.min_macs}, {"max_macs", interval.max_macs}};
+}
+
+// Reads {"index", "min_macs", "max_macs"} (and, for a kept interval, its other keys).
+void read_bounds(const json& j, const char* what, SparseInterval& interval) {
+  for (const char* key : {"index", "min_macs", "max_macs"}) {
+    SNAS_CHECK(j.contains(key), what, " must have the key '", key, "', got ", j.dump());
+  }
+  detail::read_field(j, what, "index", interval.index);
+  detail::read_field(j, what, "min_macs", interval.min_macs);
+  detail::read_field(j, what, "max_macs", interval.max_macs);
+  SNAS_CHECK(interval.min_macs < interval.max_macs, what, ": min_macs must be < max_macs, got ",
+             interval.min_macs, " and ", interval.max_macs);
+}
+
+}  // namespace
+
+int64_t MacsRange::num_intervals() const {
+  if (interval <= 0 || max_macs <= min_macs) return 0;
+  return (max_macs - min_macs + interval - 1) / interval;
+}
+
+MacsRange default_macs_range(const space::SearchSpace& space) {
+  const space::SearchSpace reference(space::builtin_spec("ofa-mbv3"));  // 224x224x3, 1000 classes
+  const double r_lo = static_cast<double>(reference.macs(reference.min_arch()));
+  const double r_hi = static_cast<double>(reference.macs(reference.max_arch()));
+  const int64_t lo = space.macs(space.min_arch()), hi = space.macs(space.max_arch());
+  const double scale = static_cast<double>(hi - lo) / (r_hi - r_lo);
+  MacsRange range;
+  range.interval = std::max<int64_t>(1, std::llround(kPaperIntervalMacs * scale));
+  range.min_macs = lo + std::llround((kPaperMinMacs - r_lo) * scale);
+  range.max_macs =
+      range.min_macs + (kPaperMaxMacs - kPaperMinMacs) / kPaperIntervalMacs * range.interval;
+  return range;
+}
+
+void SparseSpaceConfig::validate() const {
+  SNAS_CHECK(min_macs >= 0, "SparseSpaceConfig.min_macs must be >= 0 (0 = scaled default), got ",
+             min_macs);
+  SNAS_CHECK(max_macs >= 0, "SparseSpaceConfig.max_macs must be >= 0 (0 = scaled default), got ",
+             max_macs);
+  SNAS_CHECK(interval >= 0, "SparseSpaceConfig.interval must be >= 0 (0 = scaled default), got ",
+             interval);
+  SNAS_CHECK(min_macs == 0 || max_macs == 0 || min_macs < max_macs,
+             "SparseSpaceConfig.min_macs must be < max_macs, got ", min_macs, " and ", max_macs);
+  SNAS_CHECK(top_k >= 1 && top_k <= 1000000,
+             "SparseSpaceConfig.top_k must be in [1, 1000000], got ", top_k);
+  evolution.validate();
+}
+
+void to_json(json& j, const SparseSpaceConfig& c) {
+  j = json::object();
+  j["min_macs"] = c.min_macs;
+  j["max_macs"] = c.max_macs;
+  j["interval"] = c.interval;
+  j["top_k"] = c.top_k;
+  j["evolution"] = c.evolution;
+}
+
+void from_json(const json& j, SparseSpaceConfig& c) {
+  detail::check_keys(j, kConfigName, {"min_macs", "max_macs", "interval", "top_k", "evolution"});
+  detail::read_field(j, kConfigName, "min_macs", c.min_macs);
+  detail::read_field(j, kConfigName, "max_macs", c.max_macs);
+  detail::read_field(j, kConfigName, "interval", c.interval);
+  detail::read_field(j, kConfigName, "top_k", c.top_k);
+  if (j.contains("evolution")) from_json(j.at("evolution"), c.evolution);
+}
+
+SparseSpaceConfig resolved_config(const SparseSpaceConfig& config,
+                                  const space::SearchSpace& space) {
+  config.validate();
+  SparseSpaceConfig out = config;
+  if (out.min_macs == 0 || out.max_macs == 0 || out.interval == 0) {
+    const MacsRange range = default_macs_range(space);
+    if (out.min_macs == 0) out.min_macs = range.min_macs;
+    if (out.max_macs == 0) out.max_macs = range.max_macs;
+    if (out.interval == 0) out.interval = range.interval;
+  }
+  SNAS_CHECK(out.min_macs < out.max_macs,
+             "SparseSpaceConfig: min_macs must be < max_macs after "
+             "filling defaults for space ",
+             space.name(), ", got ", out.min_macs, " and ", out.max_macs);
+  const MacsRange range{out.min_macs, out.max_macs, out.interval};
+  SNAS_CHECK(range.num_intervals() <= kMaxIntervals,
+             "SparseSpaceConfig: (max_macs - min_macs) / "
+             "interval must give at most ",
+             kMaxIntervals, " intervals, got ", range.num_intervals(), " (min_macs ", out.min_macs,
+             ", max_macs ", out.max_macs, ", interval ", out.interval, ")");
+  return out;
+}
+
+std::vector<space::Arch> SparseSpace::archs() const {
+  std::vector<space::Arch> out;
+  for (const SparseInterval& interval : intervals) {
+    for (const SparseArch& entry : interval.archs) out.push_back(entry.arch);
+  }
+  return out;
+}
+
+int64_t SparseSpace::size() const {
+  int64_t n = 0;
+  for (const SparseInterval& interval : intervals) n += static_cast<int64_t>(interval.archs.size());
+  return n;
+}
+
+void to_json(json& j, const SparseSpace& s) {
+  j = json::object();
+  j["space"] = space::to_json(s.space);
+  j["config"] = s.config;
+  j["num_evaluations"] = s.num_evaluations;
+  j["size"] = s.size();
+  j["intervals"] = json::array();
+  for (const SparseInterval& interval : s.intervals) {
+    json entry = interval_bounds_json(interval);
+    entry["num_evaluations"] = interval.num_evaluations;
+    entry["archs"] = json::array();
+    for (const SparseArch& a : interval.archs) {
+      entry["archs"].push_back(json{{"arch", space::to_json(a.arch)},
+                                    {"macs", a.macs},
+                                    {"params", a.params},
+                                    {"predicted", a.predicted}});
+    }
+    j["intervals"].push_back(std::move(entry));
+  }
+  j["unreachable"] = json::array();
+  for (const SparseInterval& interval : s.unreachable) {
+    j["unreachable"].push_back(interval_bounds_json(interval));
+  }
+}
+
+void from_json(const json& j, SparseSpace& s) {
+  detail::check_keys(j, "sparse space",
+                     {"space", "config", "num_evaluations", "size", "intervals", "unreachable"});
+  for (const char* key : {"space", "config", "intervals", "unreachable"}) {
+    SNAS_CHECK(j.contains(key), "sparse space must have the key '", key, "'");
+  }
+  s = SparseSpace{};
+  s.space = space::space_spec_from_json(j.at("space"));
+  from_json(j.at("config"), s.config);
+  s.config.validate();
+  detail::read_field(j, "sparse space", "num_evaluations", s.num_evaluations);
+  const space::SearchSpace searched(s.space);
+  SNAS_CHECK(j.at("intervals").is_array(), "sparse space.intervals must be a list");
+  for (size_t i = 0; i < j.at("intervals").size(); ++i) {
+    const json& item = j.at("intervals")[i];
+    const std::string what = "sparse space.intervals[" + std::to_string(i) + "]";
+    detail::check_keys(item, what.c_str(),
+                       {"index", "min_macs", "max_macs", "num_evaluations", "archs"});
+    SparseInterval interval;
+    read_bounds(item, what.c_str(), interval);
+    detail::read_field(item, what.c_str(), "num_evaluations", interval.num_evaluations);
+    SNAS_CHECK(item.contains("archs") && item.at("archs").is_array(), what,
+               ".archs must be a list");
+    for (size_t a = 0; a < item.at("archs").size(); ++a) {
+      const json& arch_json = item.at("archs")[a];
+      const std::string where = what + ".archs[" + std::to_string(a) + "]";
+      detail::check_keys(arch_json, where.c_str(), {"arch", "macs", "params", "predicted"});
+      for (const char* key : {"arch", "macs", "params", "predicted"}) {
+        SNAS_CHECK(arch_json.contains(key), where, " must have the key '", key, "'");
+      }
+      SparseArch entry;
+      try {
+        entry.arch = space::arch_from_json(arch_json.at("arch"));
+        searched.validate(entry.arch);
+      } catch (const Error& e) {
+        SNAS_FAIL(where, ".arch: ", e.what());
+      }
+      detail::read_field(arch_json, where.c_str(), "macs", entry.macs);
+      detail::read_field(arch_json, where.c_str(), "params", entry.params);
+      detail::read_field(arch_json, where.c_str(), "predicted", entry.predicted);
+      SNAS_CHECK(searched.canonical(entry.arch) == entry.arch, where,
+                 ".arch must be canonical in space ", searched.name(), ", got ",
+                 entry.arch.to_string());
+      const int64_t macs = searched.macs(entry.arch);
+      SNAS_CHECK(entry.macs == macs, where, ".macs must be ", macs,
+                 " (the MACs of its arch in space ", searched.name(), "), got ", entry.macs);
+      SNAS_CHECK(macs >= interval.min_macs && macs < interval.max_macs, where, ".macs ", macs,
+                 " lies outside its interval [", interval.min_macs, ", ", interval.max_macs, ")");
+      interval.archs.push_back(std::move(entry));
+    }
+    s.intervals.push_back(std::move(interval));
+  }
+  SNAS_CHECK(j.at("unreachable").is_array(), "sparse space.unreachable must be a list");
+  for (size_t i = 0; i < j.at("unreachable").size(); ++i) {
+    const std::string what = "sparse space.unreachable[" + std::to_string(i) + "]";
+    const json& item = j.at("unreachable")[i];
+    detail::check_keys(item, what.c_str(), {"index", "min_macs", "max_macs"});
+    SparseInterval interval;
+    read_bounds(item, what.c_str(), interval);
+    s.unreachable.push_back(interval);
+  }
+}
+
+void write_sparse_space(const std::filesystem::path& path, const SparseSpace& sparse) {
+  write_json_file(path, json(sparse));
+}
+
+SparseSpace read_sparse_space(const std::filesystem::path& path) {
+  const json value = read_json_file(path);
+  SparseSpace sparse;
+  try {
+    from_json(value, sparse);
+  } catch (const Error& e) {
+    SNAS_FAIL(path.string(), ": ", e.what());
+  }
+  return sparse;
+}
+
+SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn& fitness,
+                               const SparseSpaceConfig& config, const SparseProgressFn& progress) {
+  SparseSpace out;
+  out.space = space.spec();
+  out.config = resolved_config(config, space);
+  const MacsRange range{out.config.min_macs, out.config.max_macs, out.config.interval};
+  const int64_t n = range.num_intervals();
+  for (int64_t i = 0; i < n; ++i) {
+    SparseInterval interval;
+    interval.index = i;
+    interval.min_macs = range.min_macs + i * range.interval;
+    interval.max_macs = std::min(range.max_macs, interval.min_macs + range.interval);
+    EvolutionConfig evolution = out.config.evolution;
+    evolution.seed = mix_seed(out.config.evolution.seed, static_cast<uint64_t>(i));
+    const EvolutionResult result =
+        run_evolution(space, fitness, Constraint{interval.min_macs, interval.max_macs}, evolution);
+    interval.num_evaluations = result.num_evaluations;
+    out.num_evaluations += result.num_evaluations;
+    const int64_t keep = std::min<int64_t>(out.config.top_k, result.archive.size());
+    for (int64_t r = 0; r < keep; ++r) {
+      const Candidate& c = result.archive[r];
+      interval.archs.push_back(SparseArch{c.arch, c.efficiency, space.params(c.arch), c.fitness});
+    }
+    IntervalProgress report;
+    report.index = i;
+    report.num_intervals = n;
+    report.min_macs = interval.min_macs;
+    report.max_macs = interval.max_macs;
+    report.feasible = result.feasible;
+    report.num_archs = keep;
+    report.best_predicted = result.best ? result.best->fitness : 0.0;
+    report.num_evaluations = result.num_evaluations;
+    if (result.feasible) {
+      out.intervals.push_back(std::move(interval));
+    } else {
+      out.unreachable.push_back(std::move(interval));
+    }
+    if (progress) progress(report);
+  }
+  return out;
+}
+
+}  // namespace sparsenas::search

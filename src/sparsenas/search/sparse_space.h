@@ -1,0 +1,142 @@
+#pragma once
+// The sparse search space (paper §4, §5.3; DESIGN stage 5): split a MACs range into equal
+// intervals, run one evolutionary search per interval with the early predictor as fitness, keep
+// the top k distinct networks of each. Written as `sparse_space.json`.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "sparsenas/search/evolution.h"
+#include "sparsenas/space/arch.h"
+#include "sparsenas/space/search_space.h"
+
+namespace sparsenas::search {
+
+/// The paper's range (§5.3), for ofa-mbv3 at 224x224x3 with 1000 classes: five networks from each
+/// 1M-MACs interval from 150M to 500M MACs (350 intervals, 1750 networks).
+constexpr int64_t kPaperMinMacs = 150'000'000;
+constexpr int64_t kPaperMaxMacs = 500'000'000;
+constexpr int64_t kPaperIntervalMacs = 1'000'000;
+
+/// A MACs range split into intervals of width `interval`: [min + i * interval, min + (i+1) *
+/// interval) for i < num_intervals(); the last one is cut at `max_macs` when the width does not
+/// divide the range.
+struct MacsRange {
+  int64_t min_macs = 0;
+  int64_t max_macs = 0;
+  int64_t interval = 0;
+  /// ceil((max_macs - min_macs) / interval).
+  int64_t num_intervals() const;
+};
+
+/// The paper's range and interval scaled to `space` by MACs position. Let [r_lo, r_hi] be the MACs
+/// of the smallest and largest network of ofa-mbv3 at 224x224x3, 1000 classes (the paper's setting,
+/// ~121M..566M), [lo, hi] those of `space` and s = (hi - lo) / (r_hi - r_lo). Then
+///   interval = round(1M * s) (at least 1), min_macs = lo + round((150M - r_lo) * s),
+///   max_macs = min_macs + 350 * interval,
+/// i.e. the same 350 intervals at the same relative positions in the space's MACs range (the
+/// identity for the paper's setting). Example: ofa-mbv3 at 28x28x1, 10 classes spans 3.67M..14.21M
+/// MACs and gets 350 intervals of 23,697 MACs from 4.35M to 12.65M.
+MacsRange default_macs_range(const space::SearchSpace& space);
+
+/// Settings of the sparse-space build.
+///
+/// Example (JSON): `{"top_k": 5, "evolution": {"population_size": 50, "seed": 1}}` (range scaled
+/// from the paper's), or `{"min_macs": 150000000, "max_macs": 500000000, "interval": 1000000}`.
+struct SparseSpaceConfig {
+  int64_t min_macs = 0;  ///< start of the first interval; 0 = default_macs_range(space).min_macs
+  int64_t max_macs = 0;  ///< end of the last interval (exclusive); 0 = the default's max_macs
+  int64_t interval = 0;  ///< width of one interval in MACs; 0 = the default's interval
+  int64_t top_k = 5;     ///< distinct networks kept per interval (paper: 5)
+  /// Search per interval. Interval i runs with seed mix_seed(evolution.seed, i).
+  EvolutionConfig evolution;
+
+  /// Throws sparsenas::Error naming the field, the expected range and the value.
+  void validate() const;
+};
+
+/// Writes every field ("evolution" as a nested object).
+void to_json(nlohmann::json& json, const SparseSpaceConfig& config);
+/// Reads the keys present; unknown keys (also inside "evolution") throw listing the valid keys.
+/// Does not call `validate()`.
+void from_json(const nlohmann::json& json, SparseSpaceConfig& config);
+
+/// `config` with its zero range fields taken from default_macs_range(space); validated, and
+/// checked to give at most 1,000,000 intervals.
+SparseSpaceConfig resolved_config(const SparseSpaceConfig& config, const space::SearchSpace& space);
+
+/// One network of the sparse space.
+struct SparseArch {
+  space::Arch arch;  ///< canonical
+  int64_t macs = 0;
+  int64_t params = 0;
+  double predicted = 0.0;  ///< fitness (predicted accuracy) that selected it
+};
+
+/// One MACs interval [min_macs, max_macs) and the networks kept from it, best first.
+struct SparseInterval {
+  int64_t index = 0;  ///< position in the split, from 0
+  int64_t min_macs = 0;
+  int64_t max_macs = 0;
+  std::vector<SparseArch> archs;  ///< 1..top_k entries; fewer than top_k when the search found
+                                  ///< fewer distinct networks in the interval
+  int64_t num_evaluations = 0;    ///< fitness evaluations spent on this interval
+};
+
+/// The result of `build_sparse_space`, serialised as `sparse_space.json`:
+/// `{"space": <SpaceSpec>, "config": <resolved SparseSpaceConfig>, "num_evaluations": n,
+///   "intervals": [{"index", "min_macs", "max_macs", "num_evaluations",
+///                  "archs": [{"arch": {"ks","e","d"}, "macs", "params", "predicted"}]}],
+///   "unreachable": [{"index", "min_macs", "max_macs"}]}`.
+/// Networks are distinct across the whole space (intervals are disjoint in MACs).
+struct SparseSpace {
+  space::SpaceSpec space;                   ///< the space searched
+  SparseSpaceConfig config;                 ///< resolved (no zero range fields)
+  std::vector<SparseInterval> intervals;    ///< intervals with networks, in MACs order
+  std::vector<SparseInterval> unreachable;  ///< intervals in which no network was found (no
+                                            ///< archs): outside the space's range or in a gap
+  int64_t num_evaluations = 0;              ///< fitness evaluations over all intervals
+
+  /// Every network, interval by interval, best first within an interval.
+  std::vector<space::Arch> archs() const;
+  /// Number of networks.
+  int64_t size() const;
+};
+
+void to_json(nlohmann::json& json, const SparseSpace& sparse);
+/// Strict: unknown keys throw; every architecture is checked against the stored space.
+void from_json(const nlohmann::json& json, SparseSpace& sparse);
+
+/// Writes `sparse_space.json` atomically.
+void write_sparse_space(const std::filesystem::path& path, const SparseSpace& sparse);
+/// Reads and checks a file written by write_sparse_space; errors name the file.
+SparseSpace read_sparse_space(const std::filesystem::path& path);
+
+/// What the build reports after each interval.
+struct IntervalProgress {
+  int64_t index = 0;          ///< interval just searched
+  int64_t num_intervals = 0;  ///< total
+  int64_t min_macs = 0, max_macs = 0;
+  bool feasible = false;      ///< false: reported in SparseSpace::unreachable
+  int64_t num_archs = 0;      ///< networks kept
+  double best_predicted = 0;  ///< best fitness in the interval (0 when infeasible)
+  int64_t num_evaluations = 0;
+};
+using SparseProgressFn = std::function<void(const IntervalProgress&)>;
+
+/// Builds the sparse space: one `run_evolution` per interval of the resolved config's range
+/// (MACs efficiency), keeping the top_k distinct networks among ALL architectures the search
+/// evaluated in the interval (its archive), not only its final population: the paper keeps "the
+/// top networks of the search", and OFA's final population can hold few distinct networks in a
+/// narrow interval; the archive always contains the final population and the best network.
+/// `progress` (may be empty) is called after each interval. Single-threaded; deterministic for a
+/// given config.
+SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn& fitness,
+                               const SparseSpaceConfig& config,
+                               const SparseProgressFn& progress = {});
+
+}  // namespace sparsenas::search
