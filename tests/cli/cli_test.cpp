@@ -173,6 +173,17 @@ TEST(CliTrainTest, TrainEvalAndRefuseOverwrite) {
   r = run("train --epochs 2 --batch-size 32 --out " + out + common);
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "already holds a checkpoint")) << r.err;
+
+  // --init-from starts from the trained weights: one epoch at a tiny learning rate keeps the
+  // accuracy (from scratch it would stay near chance).
+  const std::string out2 = (dir.path() / "run2").string();
+  r = run("train --epochs 1 --batch-size 32 --lr 0.0001 --json --init-from " + out + "/checkpoint.pt --out " +
+          out2 + common);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_GT(nlohmann::json::parse(r.out)["test"]["top1"].get<double>(), result["test"]["top1"].get<double>() - 0.05);
+  r = run("train --epochs 1 --init-from /nonexistent/c.pt --out " + (dir.path() / "run3").string() + common);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "/nonexistent/c.pt")) << r.err;
 }
 
 }  // namespace

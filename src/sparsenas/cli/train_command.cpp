@@ -32,6 +32,7 @@ struct TrainFlags {
   std::string arch = "max";
   std::string config_file;
   std::string out;
+  std::string init_from;
   bool resume = false;
   bool json = false;
   std::optional<int64_t> epochs, batch_size, threads, n_sub, warmup_epochs, checkpoint_every;
@@ -143,6 +144,8 @@ void run_train(const TrainFlags& f) {
     SNAS_FAIL("--out ", out, " already holds a checkpoint: pass --resume to continue it, or choose another --out");
   }
   SNAS_CHECK(!f.resume || fs::exists(checkpoint), "--resume: no checkpoint at ", checkpoint);
+  SNAS_CHECK(f.init_from.empty() || fs::is_regular_file(f.init_from), "--init-from: no checkpoint file at \"",
+             f.init_from, "\"");
 
   const data::Splits splits = data::load_splits(data_config);
   const space::SearchSpace space = space_for_data(f.space, splits);
@@ -155,10 +158,16 @@ void run_train(const TrainFlags& f) {
                                {"arch", space::to_json(arch)},
                                {"train", config},
                                {"data", data_config}};
+  if (!f.init_from.empty()) run_config["init_from"] = f.init_from;
   fs::create_directories(out);
   write_json_file(out / "config.json", run_config);
 
   nn::Supernet net(space);
+  if (!f.init_from.empty() && !f.resume) {
+    // Weights and BN statistics only: the optimizer, schedule and progress start afresh.
+    train::load_checkpoint(f.init_from, *net, nullptr, /*restore_rng=*/false);
+    SNAS_LOG(INFO) << "initialised from " << f.init_from;
+  }
   train::FixedSampler sampler(arch);
   train::TrainSetup setup;
   setup.val_archs = {arch};
@@ -305,6 +314,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--config", f->config_file, "JSON file {\"train\": {...}, \"data\": {...}}; flags override it");
   cmd->add_option("--out", f->out, "run directory (default runs/train-<timestamp>)");
   cmd->add_flag("--resume", f->resume, "continue the checkpoint in --out exactly where it stopped");
+  cmd->add_option("--init-from", f->init_from,
+                  "start from the weights of this checkpoint (same space), with a fresh optimizer and schedule");
   cmd->add_option("--batch-size", f->batch_size, "images per step (default 128)");
   cmd->add_option("--lr", f->lr, "peak learning rate (default 0.1)");
   cmd->add_option("--lr-schedule", f->lr_schedule, "cosine (default) or step2");
