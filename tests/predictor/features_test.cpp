@@ -1,5 +1,6 @@
 // Unit tests for src/sparsenas/predictor/features.h
 #include "sparsenas/predictor/features.h"
+#include "support/error_of.h"
 
 #include <gtest/gtest.h>
 
@@ -14,14 +15,7 @@ namespace {
 using space::Arch;
 using space::SearchSpace;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 // ofa-mbv3: 20 slots, k in {3,5,7}, e in {3,4,6}; kernels at [0, 60), expands at [60, 120).
 constexpr int kSlots = 20;

@@ -1,5 +1,6 @@
 // Unit tests for src/sparsenas/predictor/metrics.h
 #include "sparsenas/predictor/metrics.h"
+#include "support/error_of.h"
 
 #include <gtest/gtest.h>
 
@@ -12,14 +13,7 @@
 namespace sparsenas::predictor {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(MetricsTest, RmseHandComputed) {
   // residuals -1, 0, -2

@@ -1,5 +1,6 @@
 // Unit tests for src/sparsenas/predictor/pairs_dataset.h
 #include "sparsenas/predictor/pairs_dataset.h"
+#include "support/error_of.h"
 
 #include <gtest/gtest.h>
 
@@ -16,14 +17,7 @@ namespace {
 using space::Arch;
 using space::SearchSpace;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 PairsDataset sample_pairs(const SearchSpace& space, int count, uint64_t seed) {
   Rng rng(seed);

@@ -1,5 +1,6 @@
 // Unit tests for src/sparsenas/predictor/predictor.h
 #include "sparsenas/predictor/predictor.h"
+#include "support/error_of.h"
 
 #include <gtest/gtest.h>
 
@@ -16,14 +17,7 @@ namespace {
 using space::Arch;
 using space::SearchSpace;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 // ofa-mbv3 as the pipeline uses it on Fashion-MNIST: 28x28 grey images, 10 classes.
 SearchSpace fashion_space() {

@@ -1,5 +1,6 @@
 // Unit tests for src/sparsenas/predictor/xgboost_model.h
 #include "sparsenas/predictor/xgboost_model.h"
+#include "support/error_of.h"
 
 #include <gtest/gtest.h>
 
@@ -14,14 +15,7 @@
 namespace sparsenas::predictor {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 // y = 3 * x0 - 2 * x1 + x2 * x3 + small noise, features uniform in [0, 1).
 struct Data {
