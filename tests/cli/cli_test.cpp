@@ -1,5 +1,7 @@
 // Runs the real `sparsenas` program: stdout JSON, exit codes and error messages.
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -184,6 +186,110 @@ TEST(CliTrainTest, TrainEvalAndRefuseOverwrite) {
   r = run("train --epochs 1 --init-from /nonexistent/c.pt --out " + (dir.path() / "run3").string() + common);
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "/nonexistent/c.pt")) << r.err;
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// `sparsenas run`, `search`, `export` on the tiny preset.
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+TEST(CliRunTest, BadRunInputsFailBeforeTouchingTheDirectory) {
+  sparsenas::test::TempDir dir;
+  const std::string out = (dir.path() / "run").string();
+  CliRun r = run("run --preset huge --out " + out);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "unknown preset \"huge\"")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  std::ofstream(dir.path() / "c.json") << R"({"pairs": {"count": 1}})";
+  r = run("run --preset tiny --config " + (dir.path() / "c.json").string() + " --out " + out);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "pairs.count must be in [2, 1000000], got 1")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  std::ofstream(dir.path() / "u.json") << R"({"teacher": {"epochz": 1}})";
+  r = run("run --preset tiny --config " + (dir.path() / "u.json").string() + " --out " + out);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "epochz")) << r.err;
+  // A folder of the user's that is not a run directory is never written to.
+  std::filesystem::create_directories(dir.path() / "mine");
+  std::ofstream(dir.path() / "mine" / "notes.txt") << "keep";
+  r = run("run --preset tiny --out " + (dir.path() / "mine").string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "not a sparsenas run directory")) << r.err;
+  EXPECT_EQ(read_text(dir.path() / "mine" / "notes.txt"), "keep");
+  // --print-config shows the resolved config without running.
+  r = run("run --preset tiny --threads 1 --print-config");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["teacher"]["threads"], 1);
+}
+
+// Runs tiny once, kills a second run with SIGKILL in the middle of its proxy-supernet training,
+// resumes it, and checks that the resumed run produced the same pairs as the uninterrupted one
+// (resume is exact), then exercises search and export on the finished run.
+TEST(CliRunTest, TinyRunResumeAfterKillSearchAndExport) {
+  sparsenas::test::TempDir dir;
+  const auto a = dir.path() / "a", b = dir.path() / "b";
+  CliRun r = run("run --preset tiny --threads 1 --json --out " + a.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto result = nlohmann::json::parse(r.out);
+  EXPECT_EQ(result["report"], (a / "report.md").string());
+  EXPECT_TRUE(std::filesystem::exists(a / "report.md"));
+
+  // Start b in the background, kill -9 it once its proxy stage has written a checkpoint.
+  const std::string log = (dir.path() / "b.log").string();
+  const std::string start = std::string(SNAS_BINARY) + " run --preset tiny --threads 1 --out " + b.string() +
+                            " >/dev/null 2>" + log + " & echo $!";
+  FILE* pipe = popen(start.c_str(), "r");
+  int pid = 0;
+  ASSERT_EQ(fscanf(pipe, "%d", &pid), 1);
+  pclose(pipe);
+  const auto checkpoint = b / "proxy" / "checkpoint.pt";
+  for (int i = 0; i < 6000 && !std::filesystem::exists(checkpoint); ++i) usleep(20000);
+  ASSERT_TRUE(std::filesystem::exists(checkpoint)) << read_text(log);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  waitpid(pid, nullptr, 0);
+  usleep(200000);
+  EXPECT_FALSE(std::filesystem::exists(b / "family.csv"));
+  r = run("run --preset tiny --threads 1 --out " + b.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "teacher: done, unchanged (skipped)")) << r.err;
+  EXPECT_TRUE(contains(r.err, ": resuming")) << r.err;
+  // Compared as booleans: a failure should not print two whole files.
+  EXPECT_TRUE(read_text(a / "pairs.csv") == read_text(b / "pairs.csv"));
+  EXPECT_TRUE(read_text(a / "sparse_space.json") == read_text(b / "sparse_space.json"));
+
+  // search: by lookup, JSON on stdout, and a clear error when nothing fits.
+  r = run("search --run " + a.string() + " --max-macs 1e12 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto found = nlohmann::json::parse(r.out);
+  EXPECT_GT(found["val_top1"].get<double>(), 0.0);
+  EXPECT_GE(found["query_us"].get<double>(), 0.0);
+  r = run("search --run " + a.string() + " --max-macs 10");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "has macs <= 10; the smallest has")) << r.err;
+  r = run("search --run " + (dir.path() / "none").string() + " --max-macs 1e9");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "no such run directory")) << r.err;
+
+  // export: the best network under a MACs bound, with its sidecar.
+  const auto model = dir.path() / "model.pt";
+  r = run("export --run " + a.string() + " --max-macs 1e12 --format torchscript --out " + model.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(model));
+  const auto sidecar = nlohmann::json::parse(read_text(dir.path() / "model.json"));
+  EXPECT_EQ(sidecar["arch"], found["arch"]);
+  EXPECT_EQ(sidecar["macs"], found["macs"]);
+  EXPECT_EQ(sidecar["class_names"].size(), 10u);
+  EXPECT_EQ(sidecar["accuracy"]["val_top1"], found["val_top1"]);
+  EXPECT_LE(sidecar["check"]["max_abs_diff"].get<double>(), 1e-4);
+  r = run("export --run " + a.string() + " --arch '{\"ks\":[9]}' --out " + model.string());
+  EXPECT_EQ(r.code, 1);
+  r = run("export --run " + a.string() + " --max-macs 1e9 --format onnx --out " + model.string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "--format")) << r.err;
 }
 
 }  // namespace

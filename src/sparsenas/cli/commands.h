@@ -14,6 +14,9 @@ namespace sparsenas::cli {
 void add_space_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+void add_search_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 
 /// Registers every subcommand.
 void add_all_commands(CLI::App& app);

@@ -146,6 +146,9 @@ void add_all_commands(CLI::App& app) {
   add_space_command(app);
   add_train_command(app);
   add_eval_command(app);
+  add_run_command(app);
+  add_search_command(app);
+  add_export_command(app);
 }
 
 }  // namespace sparsenas::cli

@@ -162,6 +162,7 @@ void run_train(const TrainFlags& f) {
   fs::create_directories(out);
   write_json_file(out / "config.json", run_config);
 
+  torch::manual_seed(config.seed);  // reproducible initial weights and dropout masks
   nn::Supernet net(space);
   if (!f.init_from.empty() && !f.resume) {
     // Weights and BN statistics only: the optimizer, schedule and progress start afresh.

@@ -67,4 +67,18 @@ void match_momentum_layout(torch::optim::Optimizer& optimizer) {
   }
 }
 
+void restore_zeroed_gradients(torch::optim::Optimizer& optimizer) {
+  torch::NoGradGuard no_grad;
+  for (auto& group : optimizer.param_groups()) {
+    for (auto& param : group.params()) {
+      if (param.grad().defined()) continue;
+      auto it = optimizer.state().find(c10::guts::to_string(param.unsafeGetTensorImpl()));
+      if (it == optimizer.state().end()) continue;
+      auto* state = dynamic_cast<torch::optim::SGDParamState*>(it->second.get());
+      if (state == nullptr || !state->momentum_buffer().defined()) continue;
+      param.mutable_grad() = torch::zeros_like(param);
+    }
+  }
+}
+
 }  // namespace sparsenas::train

@@ -40,4 +40,12 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 /// elementwise kernels take other code paths on mixed layouts and may round differently).
 void match_momentum_layout(torch::optim::Optimizer& optimizer);
 
+/// After loading optimizer state into a fresh network: gives a zero gradient to every parameter
+/// that has a momentum buffer. LibTorch 1.13's `zero_grad()` zeroes gradients instead of
+/// dropping them, so once a parameter has had a gradient it stays defined and SGD keeps applying
+/// momentum and weight decay to it in steps whose sub-networks do not use it (PyTorch 1.x did the
+/// same for OFA). A parameter has a momentum buffer exactly when it has had a gradient, so this
+/// restores that state and a resumed run continues bit-exactly.
+void restore_zeroed_gradients(torch::optim::Optimizer& optimizer);
+
 }  // namespace sparsenas::train

@@ -192,6 +192,7 @@ void Run::prepare() {
     // Loaded tensors may come back with other strides; restore the layouts of a fresh run.
     if (config_.channels_last) nn::to_channels_last(net_);
     match_momentum_layout(*optimizer_);
+    restore_zeroed_gradients(*optimizer_);
     SNAS_LOG(INFO) << "resuming " << setup_.checkpoint.string() << " at epoch " << state_.epoch + 1
                    << "/" << config_.epochs << ", step " << state_.step_in_epoch << "/" << steps_
                    << " (global step " << state_.global_step << ")";

@@ -1,0 +1,77 @@
+#pragma once
+// `sparsenas run`: the SparseNAS pipeline (DESIGN "The pipeline", paper Fig. 1 and Algorithm 1),
+// stages 1-8 over one run directory (docs/run-directory.md), resumable, and the helpers that later
+// commands (`search`, `export`) use to read a finished run.
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sparsenas/core/error.h"
+#include "sparsenas/pipeline/run_config.h"
+#include "sparsenas/space/search_space.h"
+
+namespace sparsenas::nn {
+class StaticNetImpl;  // sparsenas/nn/static_net.h
+}  // namespace sparsenas::nn
+
+namespace sparsenas::pipeline {
+
+/// Thrown when a run stops because of train::request_stop() (Ctrl-C): every finished artifact and
+/// the last checkpoint are on disk, and rerunning the same command continues.
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
+/// The stage names in order: teacher, proxy, pairs, predictor, sparse_space, supernet, family,
+/// report.
+const std::vector<std::string>& stage_names();
+
+/// What `run_pipeline` did.
+struct RunSummary {
+  std::filesystem::path dir;
+  std::vector<std::string> ran;      ///< stages run (or resumed) by this call
+  std::vector<std::string> skipped;  ///< stages found done and unchanged
+  std::filesystem::path report;      ///< report.md
+};
+
+/// Runs every stage of `config` in `dir` (created when absent). A stage whose manifest record is
+/// done, whose config and input hashes are unchanged and whose artifacts are intact is skipped; a
+/// training stage killed earlier continues from its checkpoint; pairs and family continue after
+/// their last saved row. When a stage has to run again, every later stage runs again too (said on
+/// stderr). `config.json` in `dir` is replaced by `config` (to_json) once the run starts.
+///
+/// Refuses a `dir` that exists, is not empty and has no manifest.json (not a run directory), and
+/// a `dir` whose manifest.json is corrupt, before writing anything. Throws Interrupted when a stop
+/// was requested; other errors leave finished artifacts intact.
+RunSummary run_pipeline(const RunConfig& config, const std::filesystem::path& dir);
+
+/// A finished run, as read back by `search` and `export`.
+struct RunInfo {
+  std::filesystem::path dir;
+  RunConfig config;           ///< config.json
+  space::SearchSpace space;   ///< the space of supernet.pt
+};
+
+/// Reads `dir`/config.json and checks that the run finished its family stage (supernet.pt and
+/// family.csv present). Errors say what is missing and how to finish the run.
+RunInfo read_run(const std::filesystem::path& dir);
+
+/// One network of a finished run, ready to deploy: extracted from supernet.pt with its BN
+/// statistics recalibrated as in the family stage, in eval mode, NCHW contiguous, on the CPU.
+struct DeployableNetwork {
+  std::shared_ptr<nn::StaticNetImpl> net;
+  space::Arch arch;
+  int64_t macs = 0, params = 0;
+  std::vector<float> mean, std;          ///< the training normalisation, per channel
+  std::vector<std::string> class_names;  ///< one per class
+  int64_t channels = 0, resolution = 0;
+};
+
+/// Extracts `arch` (a member of the run's space) from the run's sparse supernet.
+DeployableNetwork load_network(const RunInfo& run, const space::Arch& arch);
+
+}  // namespace sparsenas::pipeline

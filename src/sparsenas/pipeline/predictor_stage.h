@@ -1,0 +1,41 @@
+#pragma once
+// Stage 4: the early predictor (GBDT, paper §5.2) and the comparison predictors of Table 3, each
+// fit on the same training part of the pairs and scored on the same held-out part.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sparsenas/pipeline/run_config.h"
+#include "sparsenas/predictor/pairs_dataset.h"
+#include "sparsenas/predictor/predictor.h"
+#include "sparsenas/space/search_space.h"
+
+namespace sparsenas::pipeline {
+
+/// One predictor's row of `predictors.csv` (docs/run-directory.md).
+struct PredictorScore {
+  std::string name;
+  int64_t n_train = 0, n_heldout = 0;
+  double fit_seconds = 0;
+  double rmse = 0, rmse_shifted = 0, kendall_tau = 0, spearman_rho = 0;
+  std::vector<double> predictions;  ///< on the held-out pairs, in order
+};
+
+struct PredictorStageResult {
+  predictor::XgbAccuracyPredictor early;  ///< the GBDT early predictor, fit on the training part
+  predictor::PairsDataset heldout;
+  std::vector<PredictorScore> scores;     ///< the early predictor first, then `config.compare`
+};
+
+/// Splits `pairs` (config.heldout_fraction, config.seed), fits the early predictor and every
+/// predictor of config.compare with `threads` threads, and scores them on the held-out part.
+PredictorStageResult run_predictor_comparison(const space::SearchSpace& space,
+                                              const predictor::PairsDataset& pairs,
+                                              const PredictorStageConfig& config, int threads);
+
+/// Writes `predictors.csv` and `predictor/heldout.csv` atomically.
+void write_predictor_tables(const PredictorStageResult& result, const std::filesystem::path& scores_csv,
+                            const std::filesystem::path& heldout_csv);
+
+}  // namespace sparsenas::pipeline

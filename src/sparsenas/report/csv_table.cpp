@@ -1,0 +1,139 @@
+#include "sparsenas/report/csv_table.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "sparsenas/core/error.h"
+#include "sparsenas/core/fs.h"
+
+namespace sparsenas::report {
+
+int CsvTable::column(const std::string& name) const {
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int CsvTable::require_column(const std::string& name) const {
+  const int c = column(name);
+  if (c < 0) {
+    std::string columns;
+    for (const std::string& h : header) columns += (columns.empty() ? "" : ",") + h;
+    SNAS_FAIL(source, ": the header has no column '", name, "' (got '", columns, "')");
+  }
+  return c;
+}
+
+std::string CsvTable::where(size_t row, int col) const {
+  std::string out =
+      source + ":" + std::to_string(lines.at(row)) + ", column " + std::to_string(col + 1);
+  if (col >= 0 && static_cast<size_t>(col) < header.size()) out += " (" + header[col] + ")";
+  return out;
+}
+
+CsvTable parse_csv_table(const std::string& text, const std::string& source) {
+  CsvTable table;
+  table.source = source;
+  int64_t line = 1;
+  size_t i = 0;
+  const size_t n = text.size();
+  bool have_header = false;
+  while (i < n) {
+    // Skip blank lines (only whitespace before the line break).
+    size_t j = i;
+    while (j < n && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r')) ++j;
+    if (j == n) break;
+    if (text[j] == '\n') {
+      i = j + 1;
+      ++line;
+      continue;
+    }
+    // One record.
+    const int64_t record_line = line;
+    std::vector<std::string> fields;
+    std::string field;
+    while (true) {
+      field.clear();
+      if (i < n && text[i] == '"') {
+        ++i;
+        bool closed = false;
+        while (i < n) {
+          if (text[i] == '"') {
+            if (i + 1 < n && text[i + 1] == '"') {
+              field += '"';
+              i += 2;
+              continue;
+            }
+            ++i;
+            closed = true;
+            break;
+          }
+          if (text[i] == '\n') ++line;
+          field += text[i++];
+        }
+        SNAS_CHECK(closed, source, ":", record_line, ", column ", fields.size() + 1,
+                   ": quoted field has no closing quote");
+        if (i < n && text[i] == '\r' && (i + 1 == n || text[i + 1] == '\n')) ++i;
+        SNAS_CHECK(i == n || text[i] == ',' || text[i] == '\n', source, ":", line, ", column ",
+                   fields.size() + 1, ": unexpected character '", text[i],
+                   "' after a closing quote (expected ',' or the end of the line)");
+      } else {
+        while (i < n && text[i] != ',' && text[i] != '\n') field += text[i++];
+        if (!field.empty() && field.back() == '\r') field.pop_back();
+        SNAS_CHECK(field.find('"') == std::string::npos, source, ":", line, ", column ",
+                   fields.size() + 1,
+                   ": a quote inside an unquoted field; quote the field and double inner quotes");
+      }
+      fields.push_back(field);
+      if (i < n && text[i] == ',') {
+        ++i;
+        continue;
+      }
+      break;  // end of line or of text
+    }
+    if (i < n && text[i] == '\n') {
+      ++i;
+      ++line;
+    }
+    if (!have_header) {
+      table.header = std::move(fields);
+      have_header = true;
+    } else {
+      SNAS_CHECK(fields.size() == table.header.size(), source, ":", record_line, ": expected ",
+                 table.header.size(), " fields as in the header, got ", fields.size());
+      table.rows.push_back(std::move(fields));
+      table.lines.push_back(record_line);
+    }
+  }
+  SNAS_CHECK(have_header, source, ": empty file; expected a header line");
+  return table;
+}
+
+CsvTable read_csv_table(const std::filesystem::path& path) {
+  return parse_csv_table(read_file(path), path.string());
+}
+
+double parse_number(const std::string& text, const std::string& where, bool allow_nan) {
+  if (allow_nan &&
+      (text.empty() || text == "nan" || text == "NaN" || text == "-nan" || text == "NAN")) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  double value = 0;
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+  SNAS_CHECK(
+      result.ec == std::errc() && result.ptr == text.data() + text.size() && std::isfinite(value),
+      where, ": expected a number, got '", text, "'");
+  return value;
+}
+
+int64_t parse_count(const std::string& text, const std::string& where) {
+  int64_t value = 0;
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+  SNAS_CHECK(result.ec == std::errc() && result.ptr == text.data() + text.size() && value >= 0,
+             where, ": expected a non-negative integer, got '", text, "'");
+  return value;
+}
+
+}  // namespace sparsenas::report

@@ -1,0 +1,1057 @@
+#include "sparsenas/report/report.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include "sparsenas/core/error.h"
+#include "sparsenas/core/fs.h"
+#include "sparsenas/predictor/features.h"
+#include "sparsenas/predictor/metrics.h"
+#include "sparsenas/predictor/pairs_dataset.h"
+#include "sparsenas/report/gnuplot.h"
+#include "sparsenas/report/run_artifacts.h"
+#include "sparsenas/search/lookup.h"
+#include "sparsenas/search/sparse_space.h"
+#include "sparsenas/space/search_space.h"
+
+namespace sparsenas::report {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+const char* const kTrainingStages[] = {"teacher", "proxy", "supernet"};
+constexpr size_t kMaxListedRanges = 10;
+
+// printf into a std::string.
+std::string fmt(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string fmt(const char* format, ...) {
+  char buffer[256];
+  va_list args;
+  va_start(args, format);
+  const int n = std::vsnprintf(buffer, sizeof(buffer), format, args);
+  va_end(args);
+  if (n < 0) return "";
+  if (static_cast<size_t>(n) < sizeof(buffer)) return std::string(buffer, n);
+  std::string out(static_cast<size_t>(n) + 1, '\0');
+  va_start(args, format);
+  std::vsnprintf(out.data(), out.size(), format, args);
+  va_end(args);
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::string fixed(double value, int decimals) {
+  if (std::isnan(value)) return "n/a";
+  return fmt("%.*f", decimals, value);
+}
+
+std::string millions(double value, int decimals = 2) { return fixed(value / 1e6, decimals); }
+
+// A markdown table cell: '|' escaped, line breaks removed.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '|') {
+      out += "\\|";
+    } else if (ch == '\n' || ch == '\r') {
+      out += ' ';
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+// A number for a gnuplot data file; '?' (set datafile missing) for NaN.
+std::string data_number(double value) {
+  if (!std::isfinite(value)) return "?";
+  return fmt("%.10g", value);
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[64];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buffer;
+}
+
+double mean_of(const std::vector<double>& values) {
+  double sum = 0.0;
+  for (double v : values) sum += v;
+  return values.empty() ? kNaN : sum / static_cast<double>(values.size());
+}
+
+double std_of(const std::vector<double>& values) {
+  if (values.empty()) return kNaN;
+  const double m = mean_of(values);
+  double sum = 0.0;
+  for (double v : values) sum += (v - m) * (v - m);
+  return std::sqrt(sum / static_cast<double>(values.size()));
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& separator) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? separator : "") + parts[i];
+  return out;
+}
+
+std::string join_ints(const std::vector<int>& values) {
+  std::vector<std::string> parts;
+  for (int v : values) parts.push_back(std::to_string(v));
+  return join(parts, ", ");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs.
+
+struct Inputs {
+  std::optional<json> config;
+  std::optional<Manifest> manifest;
+  std::optional<std::vector<PredictorScore>> predictors;
+  std::optional<HeldoutPredictions> heldout;
+  std::optional<predictor::PairsDataset> pairs;
+  std::optional<search::SparseSpace> sparse;
+  std::optional<search::FamilyTable> family;
+  std::vector<std::pair<std::string, std::vector<HistoryEpoch>>> histories;  // stage, epochs
+  std::optional<space::SearchSpace> space;  // the run's space, when it can be told
+};
+
+// Reads `run_dir / name` with `reader` when it exists. Missing: a warning saying what is not
+// available. Present but unreadable: sparsenas::Error naming the file.
+template <typename Reader>
+auto load_optional(const fs::path& run_dir, const std::string& name, const std::string& affects,
+                   std::vector<std::string>& warnings, Reader reader)
+    -> std::optional<decltype(reader(run_dir))> {
+  const fs::path path = run_dir / name;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    warnings.push_back(name + " not found: " + affects + " not available");
+    return std::nullopt;
+  }
+  try {
+    return reader(path);
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    if (message.find(path.string()) != std::string::npos) throw;
+    SNAS_FAIL(path.string(), ": ", message);
+  } catch (const json::exception& e) {
+    SNAS_FAIL(path.string(), ": ", e.what());
+  }
+}
+
+// The string at a chain of object keys, or nullptr.
+const json* at_keys(const json& root, const std::vector<std::string>& keys) {
+  const json* node = &root;
+  for (const std::string& key : keys) {
+    if (!node->is_object()) return nullptr;
+    const auto it = node->find(key);
+    if (it == node->end()) return nullptr;
+    node = &*it;
+  }
+  return node;
+}
+
+// The first of `candidates` that names a string (or an object with a string "name"/"source").
+std::optional<std::string> config_text(const std::optional<json>& config,
+                                       const std::vector<std::vector<std::string>>& candidates) {
+  if (!config) return std::nullopt;
+  for (const auto& keys : candidates) {
+    const json* node = at_keys(*config, keys);
+    if (node == nullptr) continue;
+    if (node->is_string()) return node->get<std::string>();
+    if (node->is_object()) {
+      for (const char* key : {"name", "source"}) {
+        const auto it = node->find(key);
+        if (it != node->end() && it->is_string()) return it->get<std::string>();
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// The run's search space: the one stored in sparse_space.json, else the one config.json names.
+std::optional<space::SearchSpace> find_space(const Inputs& in) {
+  if (in.sparse) return space::SearchSpace(in.sparse->space);
+  if (!in.config) return std::nullopt;
+  try {
+    const json* node = at_keys(*in.config, {"space"});
+    if (node != nullptr && node->is_object() && node->contains("stages")) {
+      return space::SearchSpace(space::space_spec_from_json(*node));
+    }
+    const auto name = config_text(in.config, {{"space"}, {"space", "name"}});
+    if (!name) return std::nullopt;
+    space::SpaceOptions options;
+    const json& c = *in.config;
+    for (const char* key : {"resolution", "in_channels", "num_classes"}) {
+      for (const json* scope : {at_keys(c, {"space"}), &c}) {
+        if (scope == nullptr || !scope->is_object()) continue;
+        const auto it = scope->find(key);
+        if (it == scope->end() || !it->is_number_integer()) continue;
+        const int v = it->get<int>();
+        if (std::string(key) == "resolution") options.resolution = v;
+        if (std::string(key) == "in_channels") options.in_channels = v;
+        if (std::string(key) == "num_classes") options.num_classes = v;
+        break;
+      }
+    }
+    return space::SearchSpace::from_name(*name, options);
+  } catch (const Error&) {
+    return std::nullopt;  // a space file not found here, say: the report goes on without it
+  }
+}
+
+Inputs load_inputs(const fs::path& run_dir, std::vector<std::string>& warnings) {
+  Inputs in;
+  in.config = load_optional(
+      run_dir, "config.json", "preset, space and dataset names", warnings, [](const fs::path& p) {
+        json j = read_json_file(p);
+        SNAS_CHECK(j.is_object(), p.string(), ": expected a JSON object, got ", j.type_name());
+        return j;
+      });
+  in.manifest = load_optional(run_dir, "manifest.json",
+                              "stage costs (Table 4), teacher accuracy, evolutionary search cost",
+                              warnings, [](const fs::path& p) { return read_manifest(p); });
+  in.predictors =
+      load_optional(run_dir, "predictors.csv", "the predictor comparison (Table 3)", warnings,
+                    [](const fs::path& p) { return read_predictor_scores(p); });
+  in.heldout = load_optional(run_dir, "predictor/heldout.csv",
+                             "held-out predictions (predicted-vs-measured plot)", warnings,
+                             [](const fs::path& p) { return read_heldout(p); });
+  in.pairs = load_optional(run_dir, "pairs.csv", "the pairs summary", warnings,
+                           [](const fs::path& p) { return predictor::PairsDataset::read_csv(p); });
+  in.sparse = load_optional(run_dir, "sparse_space.json", "the sparse space summary", warnings,
+                            [](const fs::path& p) { return search::read_sparse_space(p); });
+  in.family = load_optional(
+      run_dir, "family.csv", "the lookup cost (Table 6), best networks (Table 7) and accuracy plot",
+      warnings, [](const fs::path& p) { return search::FamilyTable::read_csv(p); });
+  for (const char* stage : kTrainingStages) {
+    const std::string name = std::string(stage) + "/history.json";
+    auto history = load_optional(run_dir, name, std::string("the ") + stage + " training curve",
+                                 warnings, [](const fs::path& p) { return read_history(p); });
+    if (history) in.histories.emplace_back(stage, std::move(*history));
+  }
+  in.space = find_space(in);
+  return in;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plots.
+
+struct Plot {
+  std::string name;  // file stem: <name>.gp, <name>.png
+  std::string alt;   // alt text in report.md
+  int width = 900, height = 600;
+  std::string body;  // gnuplot commands after the terminal and output lines
+  std::vector<std::pair<std::string, std::string>> data;  // file name (in plots/), content
+};
+
+// What became of each plot: the markdown to embed (an image or a one-line note).
+using PlotNotes = std::map<std::string, std::string>;
+
+bool has_png_signature(const fs::path& path) {
+  static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  std::ifstream in(path, std::ios::binary);
+  unsigned char head[8] = {};
+  in.read(reinterpret_cast<char*>(head), sizeof(head));
+  return in.gcount() == 8 && std::equal(head, head + 8, kSignature);
+}
+
+// The last few lines of gnuplot's output, on one line, for a warning.
+std::string output_tail(const std::string& output) {
+  std::vector<std::string> lines;
+  std::istringstream in(output);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \t\r^") != std::string::npos) lines.push_back(line);
+  }
+  const size_t first = lines.size() > 3 ? lines.size() - 3 : 0;
+  std::string out = join(std::vector<std::string>(lines.begin() + first, lines.end()), " / ");
+  if (out.size() > 400) out = out.substr(0, 400) + "...";
+  return out.empty() ? "(no output)" : out;
+}
+
+PlotNotes render_plots(const fs::path& run_dir, const std::vector<Plot>& plots,
+                       const ReportOptions& options, ReportResult& result) {
+  PlotNotes notes;
+  if (plots.empty()) return notes;
+  if (!options.plots) {
+    for (const Plot& p : plots) notes[p.name] = "Plot not rendered (plots disabled).";
+    return notes;
+  }
+  const GnuplotProbe probe = probe_gnuplot(options.gnuplot);
+  if (!probe.available) {
+    result.warnings.push_back(probe.message + ": plots skipped");
+    for (const Plot& p : plots) notes[p.name] = "Plot not rendered (" + probe.message + ").";
+    return notes;
+  }
+  const fs::path dir = run_dir / "plots";
+  fs::create_directories(dir);
+  for (const Plot& p : plots) {
+    for (const auto& [file, content] : p.data) write_file_atomic(dir / file, content);
+    std::ostringstream script;
+    script << "# Written by the sparsenas report; `gnuplot " << p.name << ".gp` in this folder "
+           << "renders " << p.name << ".png.\n"
+           << "set terminal " << probe.terminal << " size " << p.width << "," << p.height
+           << " noenhanced\n"
+           << "set output " << gnuplot_quote(p.name + ".png") << "\n"
+           << "set datafile missing '?'\n"
+           << "set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n"
+           << p.body << (p.body.empty() || p.body.back() == '\n' ? "" : "\n") << "unset output\n";
+    const fs::path script_path = dir / (p.name + ".gp");
+    write_file_atomic(script_path, script.str());
+    const fs::path rendered = dir / (p.name + ".png");
+    std::error_code ignored;
+    fs::remove(rendered, ignored);
+    const GnuplotRun run = run_gnuplot(options.gnuplot, script_path);
+    const std::string relative = "plots/" + p.name + ".gp";
+    if (!run.ok() || !has_png_signature(rendered)) {
+      const std::string why =
+          !run.ok() ? "exit status " + std::to_string(run.exit_code) : "no PNG written";
+      result.warnings.push_back("gnuplot failed on " + relative + " (" + why +
+                                "): " + output_tail(run.output));
+      notes[p.name] = "Plot not rendered (gnuplot failed on `" + relative + "`, see Warnings).";
+      continue;
+    }
+    const fs::path target = run_dir / (p.name + ".png");
+    fs::rename(rendered, target);  // same file system: atomic replace
+    result.plots.push_back(target);
+    notes[p.name] = "![" + p.alt + "](" + p.name + ".png)";
+  }
+  return notes;
+}
+
+std::string plot_note(const PlotNotes& notes, const std::string& name) {
+  const auto it = notes.find(name);
+  return it == notes.end() ? "" : it->second;
+}
+
+std::optional<Plot> accuracy_plot(const Inputs& in) {
+  if (!in.family || in.family->size() == 0) return std::nullopt;
+  Plot p;
+  p.name = "accuracy_vs_macs";
+  p.alt = "family top-1 accuracy vs MACs";
+  std::ostringstream data;
+  data << "# macs_M val_top1_percent test_top1_percent\n";
+  bool any_test = false;
+  for (const search::FamilyRow& r : in.family->rows()) {
+    data << data_number(r.macs / 1e6) << ' ' << data_number(r.val_top1 * 100) << ' '
+         << data_number(r.test_top1 * 100) << '\n';
+    any_test = any_test || std::isfinite(r.test_top1);
+  }
+  p.data.emplace_back("accuracy_vs_macs.dat", data.str());
+  std::ostringstream body;
+  body << "set title 'Sparse-space family: top-1 accuracy vs MACs (" << in.family->size()
+       << " networks)'\n"
+       << "set xlabel 'MACs (M)'\nset ylabel 'top-1 (%)'\nset grid\nset key bottom right\n"
+       << "plot 'accuracy_vs_macs.dat' using 1:2 with points pt 7 ps 0.7 title 'validation top-1'";
+  if (any_test) body << ", \\\n     '' using 1:3 with points pt 6 ps 0.9 title 'test top-1'";
+  body << "\n";
+  p.body = body.str();
+  return p;
+}
+
+// Early-predictor score (sparse_space.json) and measured val_top1 (family.csv) of the networks
+// in both.
+struct SparseVsFamily {
+  std::vector<double> predicted, measured;
+};
+
+SparseVsFamily match_sparse_family(const Inputs& in) {
+  SparseVsFamily out;
+  if (!in.sparse || !in.family) return out;
+  std::unordered_map<std::string, double> predicted;
+  for (const search::SparseInterval& interval : in.sparse->intervals) {
+    for (const search::SparseArch& a : interval.archs) predicted[a.arch.to_string()] = a.predicted;
+  }
+  for (const search::FamilyRow& r : in.family->rows()) {
+    const auto it = predicted.find(r.arch.to_string());
+    if (it == predicted.end()) continue;
+    out.predicted.push_back(it->second);
+    out.measured.push_back(r.val_top1);
+  }
+  return out;
+}
+
+std::optional<Plot> prediction_plot(const Inputs& in, const SparseVsFamily& matched) {
+  const bool heldout = in.heldout && in.heldout->size() > 0 && !in.heldout->predictors.empty();
+  const bool sparse = !matched.measured.empty();
+  if (!heldout && !sparse) return std::nullopt;
+  Plot p;
+  p.name = "predicted_vs_measured";
+  p.alt = "predicted vs measured validation top-1";
+  std::ostringstream body;
+  if (heldout && sparse) {
+    p.width = 1400;
+    body << "set multiplot layout 1,2\n";
+  }
+  body << "set grid\nset key top left\n";
+  if (heldout) {
+    const HeldoutPredictions& h = *in.heldout;
+    std::ostringstream data;
+    data << "# measured_val_top1_percent";
+    for (const std::string& name : h.predictors) data << ' ' << name;
+    data << '\n';
+    for (size_t r = 0; r < h.size(); ++r) {
+      data << data_number(h.val_top1[r] * 100);
+      for (const auto& column : h.predicted) data << ' ' << data_number(column[r] * 100);
+      data << '\n';
+    }
+    p.data.emplace_back("heldout.dat", data.str());
+    body << "set title 'Held-out pairs (" << h.size() << "): predicted vs measured'\n"
+         << "set xlabel 'measured val top-1 (%)'\nset ylabel 'predicted val top-1 (%)'\n"
+         << "plot x with lines dt 2 lc rgb 'gray' title 'y = x'";
+    for (size_t k = 0; k < h.predictors.size(); ++k) {
+      body << ", \\\n     'heldout.dat' using 1:" << (k + 2) << " with points pt " << (k % 12 + 1)
+           << " ps 1.3"
+           << " title " << gnuplot_quote(h.predictors[k]);
+    }
+    body << "\n";
+  }
+  if (sparse) {
+    std::ostringstream data;
+    data << "# family_val_top1_percent early_predictor_percent\n";
+    for (size_t i = 0; i < matched.measured.size(); ++i) {
+      data << data_number(matched.measured[i] * 100) << ' '
+           << data_number(matched.predicted[i] * 100) << '\n';
+    }
+    p.data.emplace_back("sparse_vs_family.dat", data.str());
+    body << "set title 'Sparse space (" << matched.measured.size()
+         << " networks): early predictor vs family'\n"
+         << "set xlabel 'family val top-1 (%), sparse supernet'\n"
+         << "set ylabel 'early predictor (%), proxy scale'\n"
+         << "plot 'sparse_vs_family.dat' using 1:2 with points pt 7 ps 0.7 title 'networks'\n";
+  }
+  if (heldout && sparse) body << "unset multiplot\n";
+  p.body = body.str();
+  return p;
+}
+
+std::optional<Plot> training_plot(const Inputs& in) {
+  std::vector<const std::pair<std::string, std::vector<HistoryEpoch>>*> stages;
+  bool any_val = false;
+  for (const auto& h : in.histories) {
+    if (h.second.empty()) continue;
+    stages.push_back(&h);
+    for (const HistoryEpoch& e : h.second) any_val = any_val || e.val_top1.has_value();
+  }
+  if (stages.empty()) return std::nullopt;
+  Plot p;
+  p.name = "training_curves";
+  p.alt = "training loss and validation top-1 per epoch";
+  std::ostringstream body;
+  if (any_val) {
+    p.width = 1400;
+    body << "set multiplot layout 1,2\n";
+  }
+  int64_t max_epoch = 0;
+  for (const auto* stage : stages) max_epoch = std::max(max_epoch, stage->second.back().epoch + 1);
+  body << "set grid\nset xlabel 'epoch'\nset key top right\n"
+       << (max_epoch <= 12 ? "set xtics 1\n" : "");
+  for (const auto* stage : stages) {
+    std::ostringstream data;
+    data << "# epoch(1-based) train_loss val_top1_percent\n";
+    for (const HistoryEpoch& e : stage->second) {
+      data << (e.epoch + 1) << ' ' << data_number(e.train_loss) << ' '
+           << data_number(e.val_top1 ? *e.val_top1 * 100 : kNaN) << '\n';
+    }
+    p.data.emplace_back("history_" + stage->first + ".dat", data.str());
+  }
+  body << "set title 'Training loss'\nset ylabel 'train loss'\nplot ";
+  for (size_t i = 0; i < stages.size(); ++i) {
+    body << (i ? ", \\\n     " : "") << gnuplot_quote("history_" + stages[i]->first + ".dat")
+         << " using 1:2 with linespoints title " << gnuplot_quote(stages[i]->first);
+  }
+  body << "\n";
+  if (any_val) {
+    body << "set title 'Validation top-1'\nset ylabel 'val top-1 (%)'\nset key bottom right\n"
+         << "plot ";
+    bool first = true;
+    for (const auto* stage : stages) {
+      const bool has_val =
+          std::any_of(stage->second.begin(), stage->second.end(),
+                      [](const HistoryEpoch& e) { return e.val_top1.has_value(); });
+      if (!has_val) continue;
+      body << (first ? "" : ", \\\n     ") << gnuplot_quote("history_" + stage->first + ".dat")
+           << " using 1:3 with linespoints title " << gnuplot_quote(stage->first);
+      first = false;
+    }
+    body << "\nunset multiplot\n";
+  }
+  p.body = body.str();
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections.
+
+void write_header(std::ostream& md, const fs::path& run_dir, const Inputs& in) {
+  std::string method = in.manifest && !in.manifest->method.empty() ? in.manifest->method : "";
+  if (method.empty()) method = config_text(in.config, {{"method"}}).value_or("not recorded");
+  const std::string preset = config_text(in.config, {{"preset"}}).value_or("not recorded");
+  std::string space_text = config_text(in.config, {{"space"}, {"space", "name"}}).value_or("");
+  if (in.space) {
+    const space::SpaceSpec& s = in.space->spec();
+    if (space_text.empty()) space_text = s.name;
+    space_text += " (" + std::to_string(s.resolution) + "x" + std::to_string(s.resolution) + "x" +
+                  std::to_string(s.in_channels) + " input, " + std::to_string(s.num_classes) +
+                  " classes)";
+  }
+  if (space_text.empty()) space_text = "not recorded";
+  const std::string dataset =
+      config_text(in.config, {{"data", "source"}, {"dataset"}, {"data"}, {"data", "name"}})
+          .value_or("not recorded");
+  std::string started, finished;
+  if (in.manifest) {
+    for (const StageRecord& s : in.manifest->stages) {
+      if (!s.started.empty() && (started.empty() || s.started < started)) started = s.started;
+      if (!s.finished.empty() && s.finished > finished) finished = s.finished;
+    }
+  }
+
+  md << "# SparseNAS run report\n\n"
+     << "| | |\n|---|---|\n"
+     << "| method | " << cell(method) << " |\n"
+     << "| preset | " << cell(preset) << " |\n"
+     << "| space | " << cell(space_text) << " |\n"
+     << "| dataset | " << cell(dataset) << " |\n"
+     << "| run directory | `" << cell(run_dir.string()) << "` |\n"
+     << "| run started | " << (started.empty() ? "not recorded" : started) << " |\n"
+     << "| run finished | " << (finished.empty() ? "not recorded" : finished) << " |\n"
+     << "| report written | " << utc_now() << " |\n\n";
+
+  // The encoding every predictor reads (predictor/features.h).
+  md << "**Architecture encoding (predictors).** One-hot per block slot as OFA: kernel one-hot "
+        "and expand one-hot per slot, inactive slots all zero; 120 features for ofa-mbv3. "
+        "All kernel one-hots come first (slot by slot, stage by stage), then all expand "
+        "one-hots; a slot is inactive when its position in the stage is at or beyond the "
+        "stage's depth, so depth is implicit (no depth one-hot, as in OFA), and there is no "
+        "resolution one-hot (one input resolution per run).";
+  if (in.space) {
+    const space::SearchSpace& sp = *in.space;
+    std::set<std::vector<int>> kernels, expands;
+    for (const space::StageSpec& st : sp.spec().stages) {
+      std::vector<int> k = st.kernels, e = st.expands;
+      e.insert(e.end(), st.coupled_expands.begin(), st.coupled_expands.end());
+      std::sort(k.begin(), k.end());
+      std::sort(e.begin(), e.end());
+      k.erase(std::unique(k.begin(), k.end()), k.end());
+      e.erase(std::unique(e.begin(), e.end()), e.end());
+      kernels.insert(k);
+      expands.insert(e);
+    }
+    md << " This run's space `" << sp.name() << "`: " << sp.num_slots() << " block slots in "
+       << sp.num_stages() << " stages";
+    if (kernels.size() == 1 && expands.size() == 1) {
+      md << ", k in {" << join_ints(*kernels.begin()) << "}, e in {" << join_ints(*expands.begin())
+         << "}";
+    } else {
+      md << " (choices differ by stage)";
+    }
+    md << ": " << predictor::feature_dim(sp) << " features.";
+  }
+  md << "\n\n";
+}
+
+void write_predictors(std::ostream& md, const Inputs& in, const SparseVsFamily& matched,
+                      const PlotNotes& notes) {
+  md << "## Predictors (paper Table 3)\n\n";
+  std::string early;
+  if (in.manifest) {
+    if (const StageRecord* s = in.manifest->find("predictor")) {
+      early = s->metric_text("kind").value_or("");
+    }
+  }
+  if (!in.predictors) {
+    md << "Not available (`predictors.csv` not found).\n\n";
+  } else if (in.predictors->empty()) {
+    md << "Not available (`predictors.csv` has no rows).\n\n";
+  } else {
+    md << "| predictor | fit time (s) | RMSE (%), mean-shifted | RMSE (%), raw | Kendall τ | "
+          "Spearman ρ |\n|---|---:|---:|---:|---:|---:|\n";
+    std::set<std::pair<int64_t, int64_t>> sizes;
+    for (const PredictorScore& s : *in.predictors) {
+      md << "| " << cell(s.predictor) << (s.predictor == early ? " (early predictor)" : "") << " | "
+         << fixed(s.fit_seconds, 3) << " | " << fixed(s.rmse_shifted * 100, 2) << " | "
+         << fixed(s.rmse * 100, 2) << " | " << fixed(s.kendall_tau, 3) << " | "
+         << fixed(s.spearman_rho, 3) << " |\n";
+      sizes.emplace(s.n_train, s.n_heldout);
+    }
+    md << "\n";
+    if (sizes.size() == 1) {
+      md << "Every predictor was fit on the same " << format_count(sizes.begin()->first)
+         << " training pairs (n_train) and scored on the same "
+         << format_count(sizes.begin()->second) << " held-out pairs (n_heldout) of `pairs.csv`. ";
+    } else {
+      std::vector<std::string> parts;
+      for (const PredictorScore& s : *in.predictors) {
+        parts.push_back(s.predictor + ": n_train " + format_count(s.n_train) + ", n_heldout " +
+                        format_count(s.n_heldout));
+      }
+      md << "Training / held-out sizes differ: " << join(parts, "; ") << ". ";
+    }
+    md << "Mean-shifted RMSE (the paper's): the predictions are shifted by mean(predicted) - "
+          "mean(measured) over the held-out pairs before the RMSE, so a constant offset is not "
+          "counted; raw RMSE: no shift.\n\n";
+  }
+  if (in.pairs) {
+    const std::vector<double> acc = in.pairs->accuracies();
+    if (acc.empty()) {
+      md << "`pairs.csv`: no pairs.\n\n";
+    } else {
+      int64_t lo = std::numeric_limits<int64_t>::max(), hi = 0;
+      for (const auto& p : in.pairs->pairs) {
+        lo = std::min(lo, p.macs);
+        hi = std::max(hi, p.macs);
+      }
+      md << "`pairs.csv`: " << format_count(static_cast<int64_t>(acc.size()))
+         << " architecture-accuracy pairs (validation top-1 on the proxy supernet): mean "
+         << format_percent(mean_of(acc)) << "%, std " << format_percent(std_of(acc)) << "%, min "
+         << format_percent(*std::min_element(acc.begin(), acc.end())) << "%, max "
+         << format_percent(*std::max_element(acc.begin(), acc.end())) << "%; MACs "
+         << millions(static_cast<double>(lo)) << "M to " << millions(static_cast<double>(hi))
+         << "M.\n\n";
+    }
+  } else {
+    md << "`pairs.csv`: not available.\n\n";
+  }
+  if (in.heldout) {
+    md << "`predictor/heldout.csv`: " << in.heldout->size()
+       << " held-out pairs with predictions of "
+       << (in.heldout->predictors.empty() ? "no predictor" : join(in.heldout->predictors, ", "))
+       << ".\n\n";
+  } else {
+    md << "`predictor/heldout.csv`: not available.\n\n";
+  }
+  if (matched.measured.size() >= 2) {
+    md << "Early predictor on the sparse space: its scores (`sparse_space.json`) against the "
+          "family's measured validation top-1 (`family.csv`) over "
+       << matched.measured.size() << " networks: Kendall τ "
+       << fixed(predictor::kendall_tau(matched.predicted, matched.measured), 3) << ", Spearman ρ "
+       << fixed(predictor::spearman_rho(matched.predicted, matched.measured), 3)
+       << " (the scores are on the proxy supernet's scale, the family on the sparse "
+          "supernet's).\n\n";
+  }
+  const std::string note = plot_note(notes, "predicted_vs_measured");
+  md << (note.empty() ? "Predicted-vs-measured plot: not available (no held-out predictions "
+                        "and no sparse-space networks in the family)."
+                      : note)
+     << "\n\n";
+}
+
+bool is_training_stage(const StageRecord& s) {
+  for (const char* name : kTrainingStages) {
+    if (s.name == name) return true;
+  }
+  return s.epochs > 0;
+}
+
+std::string stage_label(const StageRecord& s) {
+  std::string label = cell(s.name);
+  if (!s.status.empty() && s.status != "done") label += " (" + cell(s.status) + ")";
+  return label;
+}
+
+std::string core_hours(double core_seconds) { return fixed(core_seconds / 3600.0, 3); }
+
+std::string metrics_text(const json& metrics) {
+  std::vector<std::string> parts;
+  for (auto it = metrics.begin(); it != metrics.end(); ++it) {
+    std::string value;
+    if (it->is_number_integer()) {
+      value = format_count(it->get<int64_t>());
+    } else if (it->is_number()) {
+      value = fmt("%.4g", it->get<double>());
+    } else if (it->is_string()) {
+      value = it->get<std::string>();
+    } else {
+      value = it->dump();
+    }
+    parts.push_back(it.key() + " " + value);
+  }
+  return parts.empty() ? "" : cell(join(parts, ", "));
+}
+
+void write_costs(std::ostream& md, const Inputs& in) {
+  md << "## Training stages and cost (paper Table 4)\n\n";
+  if (!in.manifest) {
+    md << "Not available (`manifest.json` not found).\n\n";
+    return;
+  }
+  const Manifest& m = *in.manifest;
+  std::vector<const StageRecord*> training, other;
+  // The report stage is left out: its cost is not known while the report is being written.
+  std::vector<const StageRecord*> counted;
+  for (const StageRecord& s : m.stages) {
+    if (s.name != "report") counted.push_back(&s);
+  }
+  for (const StageRecord* s : counted) (is_training_stage(*s) ? training : other).push_back(s);
+  if (training.empty()) {
+    md << "No training stage in `manifest.json` yet.\n\n";
+  } else {
+    md << "| stage | n_sub | epochs | sub-network passes | teacher passes | images seen | "
+          "wall (s) | core-hours |\n|---|---:|---:|---:|---:|---:|---:|---:|\n";
+    double wall = 0, core = 0;
+    int64_t passes = 0, teacher = 0, images = 0, epochs = 0;
+    for (const StageRecord* s : training) {
+      md << "| " << stage_label(*s) << " | " << s->n_sub << " | " << s->epochs << " | "
+         << format_count(s->subnet_passes) << " | " << format_count(s->teacher_passes) << " | "
+         << format_count(s->images_seen) << " | " << fixed(s->wall_seconds, 1) << " | "
+         << core_hours(s->core_seconds) << " |\n";
+      wall += s->wall_seconds;
+      core += s->core_seconds;
+      passes += s->subnet_passes;
+      teacher += s->teacher_passes;
+      images += s->images_seen;
+      epochs += s->epochs;
+    }
+    md << "| **total** | | " << epochs << " | " << format_count(passes) << " | "
+       << format_count(teacher) << " | " << format_count(images) << " | " << fixed(wall, 1) << " | "
+       << core_hours(core) << " |\n\n";
+    md << "Core-hours are the stage's process CPU time (user + system) / 3600, summed over "
+          "resumes; the paper reports GPU hours on an RTX 3090. Wall time of the training "
+          "stages: "
+       << format_duration(wall) << ".\n\n";
+  }
+  if (!other.empty()) {
+    md << "Other stages:\n\n| stage | images evaluated | wall (s) | core-hours | metrics |\n"
+          "|---|---:|---:|---:|---|\n";
+    for (const StageRecord* s : other) {
+      md << "| " << stage_label(*s) << " | " << format_count(s->eval_images) << " | "
+         << fixed(s->wall_seconds, 1) << " | " << core_hours(s->core_seconds) << " | "
+         << metrics_text(s->metrics) << " |\n";
+    }
+    md << "\n";
+  }
+  double wall = 0, core = 0;
+  for (const StageRecord* s : counted) {
+    wall += s->wall_seconds;
+    core += s->core_seconds;
+  }
+  md << "All " << counted.size() << " stages (without the report): " << fixed(wall, 1)
+     << " s wall (" << format_duration(wall) << "), " << core_hours(core) << " core-hours.\n\n";
+}
+
+// Median seconds of one `best_within` query at `limit`.
+double time_lookup(const search::FamilyTable& family, double limit, const ReportOptions& options) {
+  using Clock = std::chrono::steady_clock;
+  volatile int64_t sink = 0;
+  std::vector<double> per_query;
+  per_query.reserve(options.lookup_rounds);
+  for (int round = -1; round < options.lookup_rounds; ++round) {  // round -1 warms up
+    const auto start = Clock::now();
+    for (int q = 0; q < options.lookup_queries_per_round; ++q) {
+      const std::optional<search::FamilyRow> row = family.best_within(search::Bound::kMacs, limit);
+      sink = sink + (row ? row->macs : -1);
+    }
+    const std::chrono::duration<double> elapsed = Clock::now() - start;
+    if (round >= 0) per_query.push_back(elapsed.count() / options.lookup_queries_per_round);
+  }
+  (void)sink;
+  std::nth_element(per_query.begin(), per_query.begin() + per_query.size() / 2, per_query.end());
+  return per_query[per_query.size() / 2];
+}
+
+// "12.5x" below 1000, else "1,234,567x".
+std::string format_ratio(double ratio) {
+  if (ratio < 1000.0) return fmt("%.3gx", ratio);
+  return format_count(std::llround(ratio)) + "x";
+}
+
+std::pair<int64_t, int64_t> macs_range(const search::FamilyTable& family) {
+  int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
+  for (const search::FamilyRow& r : family.rows()) {
+    lo = std::min(lo, r.macs);
+    hi = std::max(hi, r.macs);
+  }
+  return {lo, hi};
+}
+
+void write_search_cost(std::ostream& md, const Inputs& in, const ReportOptions& options) {
+  md << "## Search cost per query (paper Table 6)\n\n";
+  std::optional<double> evo_seconds, evaluations, intervals;
+  if (in.manifest) {
+    if (const StageRecord* s = in.manifest->find("sparse_space")) {
+      evo_seconds = s->metric("seconds_per_interval");
+      evaluations = s->metric("evaluations");
+      intervals = s->metric("intervals");
+    }
+  }
+  if (!in.family || in.family->size() == 0) {
+    md << "Lookup cost: not available (`family.csv` "
+       << (in.family ? "has no networks" : "not found") << ").\n\n";
+  } else {
+    const auto [lo, hi] = macs_range(*in.family);
+    const std::string evo = evo_seconds ? format_duration(*evo_seconds) : "n/a";
+    md << "| MACs bound (M) | network found: MACs (M), val top-1 (%) | lookup per query (µs) | "
+          "evolutionary search, one interval | ratio |\n|---:|---|---:|---:|---:|\n";
+    for (int k = 1; k <= 3; ++k) {
+      const double limit = lo + (static_cast<double>(hi) - lo) * k / 3.0;
+      const auto row = in.family->best_within(search::Bound::kMacs, limit);
+      const double seconds = time_lookup(*in.family, limit, options);
+      md << "| " << millions(limit) << " | "
+         << (row ? millions(static_cast<double>(row->macs)) + ", " + format_percent(row->val_top1)
+                 : std::string("none"))
+         << " | " << fmt("%.3g", seconds * 1e6) << " | " << evo << " | "
+         << (evo_seconds && seconds > 0 ? format_ratio(*evo_seconds / seconds) : "n/a") << " |\n";
+    }
+    md << "\nLookup: `FamilyTable::best_within` (MACs bound) on the " << in.family->size()
+       << " evaluated networks of `family.csv`, timed while writing this report: median over "
+       << options.lookup_rounds << " rounds of " << options.lookup_queries_per_round
+       << " queries, per query. Bounds at 1/3, 2/3 and all of the family's MACs range ("
+       << millions(static_cast<double>(lo)) << "M to " << millions(static_cast<double>(hi))
+       << "M). ";
+  }
+  if (evo_seconds) {
+    md << "Evolutionary search: `seconds_per_interval` of the `sparse_space` stage, the mean "
+          "wall time of one MACs interval's evolutionary search with the early predictor as "
+          "fitness";
+    if (evaluations && intervals && *intervals > 0) {
+      md << " (" << fmt("%.0f", *evaluations / *intervals) << " predictor evaluations per "
+         << "interval)";
+    }
+    md << "; it is what one query would cost without the sparse space. Ratio = evolutionary "
+          "search / lookup.\n\n";
+  } else {
+    md << "Evolutionary search cost per interval: not available (no `sparse_space` stage "
+          "metrics.seconds_per_interval in `manifest.json`).\n\n";
+  }
+}
+
+void write_best_networks(std::ostream& md, const Inputs& in, const PlotNotes& notes) {
+  md << "## Best networks at MACs budgets (paper Table 7)\n\n";
+  std::optional<double> teacher_val, teacher_test;
+  if (in.manifest) {
+    if (const StageRecord* s = in.manifest->find("teacher")) {
+      teacher_val = s->metric("val_top1");
+      teacher_test = s->metric("test_top1");
+    }
+    // The family stage evaluates the teacher on the family's own validation and test images
+    // (the test split is touched only there); prefer those, which compare with the table's rows.
+    if (const StageRecord* s = in.manifest->find("family")) {
+      if (auto v = s->metric("teacher_val_top1")) teacher_val = v;
+      if (auto t = s->metric("teacher_test_top1")) teacher_test = t;
+    }
+  }
+  const std::string teacher_line =
+      teacher_val || teacher_test
+          ? "Teacher (the largest network, trained alone): val top-1 " +
+                format_percent(teacher_val.value_or(kNaN)) + "%, test top-1 " +
+                format_percent(teacher_test.value_or(kNaN)) + "%."
+          : "Teacher accuracy: not available (no `teacher` stage metrics in `manifest.json`).";
+  if (!in.family || in.family->size() == 0) {
+    md << "Not available (`family.csv` " << (in.family ? "has no networks" : "not found")
+       << ").\n\n"
+       << teacher_line << "\n\n";
+    return;
+  }
+  const search::FamilyTable& family = *in.family;
+  const auto [lo, hi] = macs_range(family);
+  md << "| MACs bound (M) | MACs (M) | params (M) | latency (ms) | val top-1 (%) | "
+        "test top-1 (%) |\n|---:|---:|---:|---:|---:|---:|\n";
+  std::vector<std::string> archs;
+  for (int k = 1; k <= 5; ++k) {
+    const double limit = lo + (static_cast<double>(hi) - lo) * k / 5.0;
+    const auto row = family.best_within(search::Bound::kMacs, limit);
+    if (!row) {
+      md << "| " << millions(limit) << " | none | | | | |\n";
+      continue;
+    }
+    md << "| " << millions(limit) << " | " << millions(static_cast<double>(row->macs)) << " | "
+       << millions(static_cast<double>(row->params)) << " | " << fixed(row->latency_ms, 2) << " | "
+       << format_percent(row->val_top1) << " | " << format_percent(row->test_top1) << " |\n";
+    archs.push_back("- <= " + millions(limit) + "M: `" + row->arch.to_string() + "`");
+  }
+  if (teacher_val || teacher_test) {
+    std::string macs = "", params = "";
+    if (in.space) {
+      macs = millions(static_cast<double>(in.space->macs(in.space->max_arch())));
+      params = millions(static_cast<double>(in.space->params(in.space->max_arch())));
+    }
+    md << "| teacher (largest) | " << macs << " | " << params << " | | "
+       << format_percent(teacher_val.value_or(kNaN)) << " | "
+       << format_percent(teacher_test.value_or(kNaN)) << " |\n";
+  }
+  md << "\nThe most accurate network by validation top-1 (the test set is never used to "
+        "select) among the "
+     << family.size() << " networks of `family.csv` within each bound, at 5 evenly spaced points "
+     << "of the family's MACs range. " << teacher_line << "\n\nArchitectures (OFA keys):\n\n"
+     << join(archs, "\n") << "\n\n";
+  const search::FamilyRow& best =
+      family.rows()[*family.best_index_within(search::Bound::kMacs, static_cast<double>(hi))];
+  md << "Family: " << family.size() << " networks, " << millions(static_cast<double>(lo)) << "M to "
+     << millions(static_cast<double>(hi)) << "M MACs; best val top-1 "
+     << format_percent(best.val_top1) << "% (test " << format_percent(best.test_top1) << "%, "
+     << millions(static_cast<double>(best.macs)) << "M MACs).\n\n";
+  md << plot_note(notes, "accuracy_vs_macs") << "\n\n";
+}
+
+void write_sparse_space(std::ostream& md, const Inputs& in) {
+  md << "## Sparse search space\n\n";
+  if (!in.sparse) {
+    md << "Not available (`sparse_space.json` not found).\n\n";
+    return;
+  }
+  const search::SparseSpace& s = *in.sparse;
+  const int64_t total =
+      search::MacsRange{s.config.min_macs, s.config.max_macs, s.config.interval}.num_intervals();
+  md << "| | |\n|---|---|\n"
+     << "| networks | " << format_count(s.size()) << " |\n"
+     << "| intervals | " << format_count(total) << " of " << format_count(s.config.interval)
+     << " MACs, from " << format_count(s.config.min_macs) << " to "
+     << format_count(s.config.max_macs) << " MACs |\n"
+     << "| intervals with networks | " << format_count(static_cast<int64_t>(s.intervals.size()))
+     << " |\n"
+     << "| unreachable intervals | " << format_count(static_cast<int64_t>(s.unreachable.size()))
+     << " |\n"
+     << "| networks kept per interval (top_k) | " << s.config.top_k << " |\n"
+     << "| predictor evaluations | " << format_count(s.num_evaluations) << " |\n\n";
+  if (s.unreachable.empty()) {
+    md << "Every interval holds at least one network.\n\n";
+    return;
+  }
+  // Consecutive unreachable intervals merged into ranges.
+  std::vector<search::SparseInterval> sorted = s.unreachable;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.index < b.index; });
+  struct Range {
+    int64_t min_macs, max_macs, count, last_index;
+  };
+  std::vector<Range> ranges;
+  for (const auto& u : sorted) {
+    if (!ranges.empty() && ranges.back().last_index + 1 == u.index) {
+      ranges.back().max_macs = u.max_macs;
+      ranges.back().last_index = u.index;
+      ++ranges.back().count;
+    } else {
+      ranges.push_back({u.min_macs, u.max_macs, 1, u.index});
+    }
+  }
+  md << "Unreachable intervals (no network of the space found there), as MACs ranges [from, "
+        "to):\n\n";
+  for (size_t i = 0; i < ranges.size() && i < kMaxListedRanges; ++i) {
+    md << "- " << format_count(ranges[i].min_macs) << " to " << format_count(ranges[i].max_macs)
+       << " (" << ranges[i].count << (ranges[i].count == 1 ? " interval" : " intervals") << ")\n";
+  }
+  if (ranges.size() > kMaxListedRanges) {
+    md << "- and " << (ranges.size() - kMaxListedRanges) << " more\n";
+  }
+  md << "\n";
+}
+
+void write_training(std::ostream& md, const Inputs& in, const PlotNotes& notes) {
+  md << "## Training curves\n\n";
+  if (in.histories.empty()) {
+    md << "Not available (no `teacher/`, `proxy/` or `supernet/history.json`).\n\n";
+    return;
+  }
+  md << "| stage | epochs | final train loss | final train top-1 (%) | final val top-1 (%) | "
+        "best val top-1 (%) | time |\n|---|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& [stage, epochs] : in.histories) {
+    if (epochs.empty()) {
+      md << "| " << stage << " | 0 | | | | | |\n";
+      continue;
+    }
+    double seconds = 0, best = kNaN;
+    for (const HistoryEpoch& e : epochs) {
+      seconds += e.seconds;
+      if (e.val_top1 && !(*e.val_top1 <= best)) best = *e.val_top1;
+    }
+    const HistoryEpoch& last = epochs.back();
+    md << "| " << stage << " | " << epochs.size() << " | " << fixed(last.train_loss, 4) << " | "
+       << format_percent(last.train_top1) << " | " << format_percent(last.val_top1.value_or(kNaN))
+       << " | " << format_percent(best) << " | " << format_duration(seconds) << " |\n";
+  }
+  md << "\nValidation top-1 is the mean over the networks validated after each epoch.\n\n"
+     << plot_note(notes, "training_curves") << "\n\n";
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+void ReportOptions::validate() const {
+  SNAS_CHECK(lookup_rounds >= 1, "report lookup_rounds must be >= 1, got ", lookup_rounds);
+  SNAS_CHECK(lookup_queries_per_round >= 1, "report lookup_queries_per_round must be >= 1, got ",
+             lookup_queries_per_round);
+}
+
+std::string format_percent(double fraction) {
+  if (std::isnan(fraction)) return "n/a";
+  return fmt("%.2f", fraction * 100.0);
+}
+
+std::string format_duration(double seconds) {
+  if (!(seconds >= 0.0)) return "n/a";
+  if (seconds < 1e-6) return fmt("%.0f ns", seconds * 1e9);
+  if (seconds < 1e-3) return fmt("%.3g µs", seconds * 1e6);
+  if (seconds < 1.0) return fmt("%.3g ms", seconds * 1e3);
+  if (seconds < 120.0) return fmt("%.2f s", seconds);
+  if (seconds < 7200.0) return fmt("%.1f min", seconds / 60.0);
+  return fmt("%.2f h", seconds / 3600.0);
+}
+
+std::string format_count(int64_t value) {
+  const bool negative = value < 0;
+  std::string digits = std::to_string(negative ? -static_cast<unsigned long long>(value)
+                                               : static_cast<unsigned long long>(value));
+  std::string out;
+  const size_t n = digits.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0 && (n - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return negative ? "-" + out : out;
+}
+
+ReportResult write_report(const fs::path& run_dir, const ReportOptions& options) {
+  options.validate();
+  std::error_code ec;
+  SNAS_CHECK(fs::is_directory(run_dir, ec), "run directory ", run_dir,
+             ": expected an existing directory, got ",
+             fs::exists(run_dir, ec) ? "something else" : "no such file or directory");
+  ReportResult result;
+  result.markdown = run_dir / "report.md";
+  Inputs in = load_inputs(run_dir, result.warnings);
+
+  const SparseVsFamily matched = match_sparse_family(in);
+  std::vector<Plot> plots;
+  for (auto plot : {accuracy_plot(in), prediction_plot(in, matched), training_plot(in)}) {
+    if (plot) plots.push_back(std::move(*plot));
+  }
+  const PlotNotes notes = render_plots(run_dir, plots, options, result);
+
+  std::ostringstream md;
+  write_header(md, run_dir, in);
+  write_predictors(md, in, matched, notes);
+  write_costs(md, in);
+  write_search_cost(md, in, options);
+  write_best_networks(md, in, notes);
+  write_sparse_space(md, in);
+  write_training(md, in, notes);
+  md << "## Warnings\n\n";
+  if (result.warnings.empty()) {
+    md << "None: every input was found and every plot rendered.\n";
+  } else {
+    for (const std::string& w : result.warnings) md << "- " << w << "\n";
+  }
+  write_file_atomic(result.markdown, md.str());
+  return result;
+}
+
+}  // namespace sparsenas::report

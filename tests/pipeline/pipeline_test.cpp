@@ -1,0 +1,313 @@
+// The pipeline library: run configs and presets, the manifest, and one `tiny` run end to end
+// (shared by the tests below), checked against independent references: the exported TorchScript
+// file against the supernet, resume against the finished run, every artifact against its format.
+#include <gtest/gtest.h>
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "sparsenas/core/fs.h"
+#include "sparsenas/data/batch_loader.h"
+#include "sparsenas/data/data_config.h"
+#include "sparsenas/export/torchscript.h"
+#include "sparsenas/nn/static_net.h"
+#include "sparsenas/nn/supernet.h"
+#include "sparsenas/pipeline/manifest.h"
+#include "sparsenas/pipeline/pipeline.h"
+#include "sparsenas/pipeline/run_config.h"
+#include "sparsenas/predictor/pairs_dataset.h"
+#include "sparsenas/search/lookup.h"
+#include "sparsenas/search/sparse_space.h"
+#include "sparsenas/train/checkpoint.h"
+#include "sparsenas/train/evaluate.h"
+#include "support/error_of.h"
+#include "support/temp_dir.h"
+
+namespace sparsenas::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::error_of;
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// ---------------------------------------------------------------------------------------------
+// RunConfig
+
+TEST(RunConfigTest, EveryPresetResolvesAndValidates) {
+  for (const auto& name : preset_names()) {
+    const RunConfig c = resolve_run_config(name, nullptr, nullptr);
+    EXPECT_EQ(c.preset, name);
+    EXPECT_EQ(c.method, "sparsenas");
+  }
+}
+
+TEST(RunConfigTest, PaperPresetHasThePapersSettings) {
+  const RunConfig c = resolve_run_config("paper", nullptr, nullptr);
+  EXPECT_EQ(c.proxy.epochs, 30);  // §5.1.4
+  EXPECT_DOUBLE_EQ(c.proxy.lr, 0.1);
+  EXPECT_EQ(c.proxy.n_sub, 2);  // §5.2.1
+  EXPECT_EQ(c.pairs.count, 1000);
+  EXPECT_EQ(c.predictor.early.kind, "gbdt");
+  EXPECT_EQ(c.predictor.early.num_estimators, 100);  // §5.2.2
+  EXPECT_DOUBLE_EQ(c.predictor.early.learning_rate, 0.01);
+  EXPECT_EQ(c.sparse_space.top_k, 5);  // §5.3
+  EXPECT_EQ(c.sparse_space.evolution.population_size, 50);
+  EXPECT_EQ(c.sparse_space.evolution.num_generations, 100);
+  EXPECT_EQ(c.supernet.epochs, 150);
+  EXPECT_EQ(c.supernet.lr_schedule, "step2");
+  EXPECT_EQ(c.supernet.step_epochs, 5);
+  EXPECT_DOUBLE_EQ(c.supernet.step_lr, 0.008);
+  EXPECT_DOUBLE_EQ(c.supernet.lr, 0.08);
+  EXPECT_EQ(c.supernet.n_sub, 3);
+  EXPECT_EQ(c.supernet.warmup_epochs, 0);
+  EXPECT_GT(c.supernet.kd_ratio, 0.0);
+  EXPECT_EQ(c.supernet_stage.init, "teacher");
+}
+
+TEST(RunConfigTest, FlagsOverrideTheFileWhichOverridesThePreset) {
+  const json file = {{"pairs", {{"count", 77}}}, {"threads", 1}, {"teacher", {{"epochs", 3}}}};
+  const json flags = {{"threads", 2}};
+  const RunConfig c = resolve_run_config("tiny", file, flags);
+  EXPECT_EQ(c.pairs.count, 77);         // file over preset
+  EXPECT_EQ(c.teacher.epochs, 3);       // file over preset
+  EXPECT_EQ(c.threads, 2);              // flag over file
+  EXPECT_EQ(c.teacher.threads, 2);      // shared settings reach every training stage
+  EXPECT_EQ(c.supernet.threads, 2);
+  EXPECT_EQ(c.data.train_limit, 384);   // preset kept where nothing overrides it
+}
+
+TEST(RunConfigTest, RoundTripsThroughJson) {
+  const RunConfig c = resolve_run_config("quick", nullptr, nullptr);
+  const RunConfig back = run_config_from_json(to_json(c));
+  EXPECT_EQ(to_json(back), to_json(c));
+}
+
+TEST(RunConfigTest, BadInputNamesTheField) {
+  EXPECT_TRUE(contains(error_of([] { resolve_run_config("huge", nullptr, nullptr); }), "unknown preset \"huge\""));
+  const std::string unknown = error_of([] { resolve_run_config("tiny", json{{"pairz", 3}}, nullptr); });
+  EXPECT_TRUE(contains(unknown, "unknown key 'pairz'")) << unknown;
+  const std::string nested = error_of([] { resolve_run_config("tiny", json{{"pairs", {{"cnt", 3}}}}, nullptr); });
+  EXPECT_TRUE(contains(nested, "pairs: unknown key 'cnt'")) << nested;
+  const std::string range = error_of([] { resolve_run_config("tiny", json{{"pairs", {{"count", 1}}}}, nullptr); });
+  EXPECT_TRUE(contains(range, "pairs.count must be in [2, 1000000], got 1")) << range;
+  const std::string train = error_of([] { resolve_run_config("tiny", json{{"teacher", {{"epochs", 0}}}}, nullptr); });
+  EXPECT_TRUE(contains(train, "teacher: ")) << train;
+  EXPECT_TRUE(contains(train, "epochs")) << train;
+  const std::string method = error_of([] { resolve_run_config("tiny", nullptr, json{{"method", "ofa"}}); });
+  EXPECT_TRUE(contains(method, "method must be \"sparsenas\"")) << method;
+  const std::string type = error_of([] { resolve_run_config("tiny", json{{"seed", "x"}}, nullptr); });
+  EXPECT_TRUE(contains(type, "seed")) << type;
+  const std::string init = error_of([] { resolve_run_config("tiny", json{{"supernet_stage", {{"init", "x"}}}}, nullptr); });
+  EXPECT_TRUE(contains(init, "supernet_stage.init")) << init;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Manifest
+
+TEST(ManifestTest, HashesAreFnv1a64) {
+  EXPECT_EQ(hash_string(""), "cbf29ce484222325");  // the FNV-1a 64 offset basis
+  EXPECT_EQ(hash_string("a"), "af63dc4c8601ec8c");  // published FNV-1a test vector
+  test::TempDir dir;
+  write_file_atomic(dir.path() / "f", "a");
+  EXPECT_EQ(hash_file(dir.path() / "f"), hash_string("a"));
+  EXPECT_TRUE(contains(error_of([&] { hash_file(dir.path() / "missing"); }), "cannot read"));
+}
+
+TEST(ManifestTest, RoundTripsAndRejectsCorruptFiles) {
+  test::TempDir dir;
+  Manifest m;
+  StageRecord& r = m.get("teacher");
+  r.status = "done";
+  r.config_hash = "abc";
+  r.input_hashes = {{"data", "x"}};
+  r.wall_seconds = 1.5;
+  r.subnet_passes = 12;
+  r.metrics = {{"val_top1", 0.5}};
+  m.write(dir.path() / "manifest.json");
+  const Manifest back = Manifest::read(dir.path() / "manifest.json");
+  ASSERT_NE(back.find("teacher"), nullptr);
+  EXPECT_EQ(back.find("teacher")->input_hashes, r.input_hashes);
+  EXPECT_EQ(back.find("teacher")->subnet_passes, 12);
+  EXPECT_EQ(back.find("teacher")->metrics, r.metrics);
+  EXPECT_TRUE(Manifest::read(dir.path() / "none.json").stages.empty());
+  write_file_atomic(dir.path() / "bad.json", "{\"version\": 1}");
+  EXPECT_TRUE(contains(error_of([&] { Manifest::read(dir.path() / "bad.json"); }), "corrupt manifest"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// One tiny run, shared by the tests below (about a minute on 2 cores).
+
+class TinyRunTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<test::TempDir>();
+    run_ = dir_->path() / "run";
+    config_ = std::make_unique<RunConfig>(resolve_run_config("tiny", nullptr, json{{"threads", 1}}));
+    first_ = std::make_unique<RunSummary>(run_pipeline(*config_, run_));
+  }
+  static void TearDownTestSuite() {
+    first_.reset();
+    config_.reset();
+    dir_.reset();
+  }
+  static std::unique_ptr<test::TempDir> dir_;
+  static fs::path run_;
+  static std::unique_ptr<RunConfig> config_;
+  static std::unique_ptr<RunSummary> first_;
+};
+
+std::unique_ptr<test::TempDir> TinyRunTest::dir_;
+fs::path TinyRunTest::run_;
+std::unique_ptr<RunConfig> TinyRunTest::config_;
+std::unique_ptr<RunSummary> TinyRunTest::first_;
+
+TEST_F(TinyRunTest, EveryStageRanAndWroteItsArtifact) {
+  EXPECT_EQ(first_->ran, stage_names());
+  for (const char* file : {"config.json", "manifest.json", "teacher.pt", "proxy_supernet.pt", "pairs.csv",
+                           "predictor/gbdt.json", "predictors.csv", "predictor/heldout.csv", "sparse_space.json",
+                           "supernet.pt", "family.csv", "report.md", "teacher/history.json"}) {
+    EXPECT_TRUE(fs::exists(run_ / file)) << file;
+  }
+  EXPECT_FALSE(fs::exists(run_ / "pairs.partial.csv"));
+  EXPECT_FALSE(fs::exists(run_ / "family.partial.csv"));
+  const Manifest m = Manifest::read(run_ / "manifest.json");
+  ASSERT_EQ(m.stages.size(), stage_names().size());
+  for (const auto& s : m.stages) {
+    EXPECT_EQ(s.status, "done") << s.name;
+    EXPECT_FALSE(s.output_hash.empty()) << s.name;
+    EXPECT_GT(s.wall_seconds, 0.0) << s.name;
+  }
+  // Cost units of Table 4: tiny trains 384 images for one epoch at batch 64 = 6 steps.
+  const StageRecord* proxy = m.find("proxy");
+  EXPECT_EQ(proxy->images_seen, 6 * 64);
+  EXPECT_EQ(proxy->subnet_passes, 6 * 2);  // n_sub 2
+  const StageRecord* supernet = m.find("supernet");
+  EXPECT_EQ(supernet->teacher_passes, 6);  // KD: one teacher forward per step
+  EXPECT_GT(m.find("pairs")->eval_images, 0);
+}
+
+TEST_F(TinyRunTest, ArtifactsAgreeWithEachOther) {
+  const auto pairs = predictor::PairsDataset::read_csv(run_ / "pairs.csv");
+  EXPECT_EQ(static_cast<int64_t>(pairs.size()), config_->pairs.count);
+  const search::SparseSpace sparse = search::read_sparse_space(run_ / "sparse_space.json");
+  EXPECT_EQ(static_cast<int64_t>(sparse.intervals.size() + sparse.unreachable.size()), 3);
+  const search::FamilyTable family = search::FamilyTable::read_csv(run_ / "family.csv");
+  ASSERT_EQ(family.size(), sparse.size());  // every sparse-space network evaluated
+  const space::SearchSpace sp(sparse.space);
+  for (size_t i = 0; i < family.rows().size(); ++i) {
+    const auto& row = family.rows()[i];
+    EXPECT_EQ(sp.canonical(row.arch), sparse.archs()[i]);
+    EXPECT_EQ(row.macs, sp.macs(row.arch));
+    EXPECT_GT(row.latency_ms, 0.0);
+    EXPECT_GE(row.val_top1, 0.0);
+    EXPECT_LE(row.val_top1, 1.0);
+  }
+  const std::string report = read_file(run_ / "report.md");
+  EXPECT_TRUE(contains(report, "Table 3")) << report.substr(0, 400);
+  const std::string predictors = read_file(run_ / "predictors.csv");
+  for (const char* name : {"gbdt", "random_forest", "xgboost_default", "mlp", "lstm"}) {
+    EXPECT_TRUE(contains(predictors, std::string("\n") + name + ",")) << predictors;
+  }
+}
+
+TEST_F(TinyRunTest, RerunSkipsEverythingAndChangingAStageReRunsItAndTheRest) {
+  const RunSummary again = run_pipeline(*config_, run_);
+  EXPECT_TRUE(again.ran.empty());
+  EXPECT_EQ(again.skipped, stage_names());
+  // Another thread count changes nothing that was trained: still all skipped.
+  RunConfig other_threads = *config_;
+  other_threads.threads = 1;
+  for (auto* t : {&other_threads.teacher, &other_threads.proxy, &other_threads.supernet}) t->threads = 1;
+  EXPECT_TRUE(run_pipeline(other_threads, run_).ran.empty());
+  // A new family setting reruns family and report only.
+  RunConfig changed = *config_;
+  changed.family.latency_repeats = 2;
+  const RunSummary rerun = run_pipeline(changed, run_);
+  EXPECT_EQ(rerun.ran, (std::vector<std::string>{"family", "report"}));
+  // Back to the original config (restores the artifacts the later tests read).
+  EXPECT_EQ(run_pipeline(*config_, run_).ran, (std::vector<std::string>{"family", "report"}));
+}
+
+TEST_F(TinyRunTest, RefusesADirectoryThatIsNotARun) {
+  test::TempDir other;
+  write_file_atomic(other.path() / "notes.txt", "mine");
+  const std::string e = error_of([&] { run_pipeline(*config_, other.path()); });
+  EXPECT_TRUE(contains(e, "not a sparsenas run directory")) << e;
+  EXPECT_EQ(read_file(other.path() / "notes.txt"), "mine");
+  EXPECT_FALSE(fs::exists(other.path() / "config.json"));
+}
+
+// The exported file against the supernet it came from, in LibTorch and in PyTorch.
+TEST_F(TinyRunTest, ExportedTorchScriptEqualsTheSupernet) {
+  const RunInfo run = read_run(run_);
+  const search::FamilyTable family = search::FamilyTable::read_csv(run_ / "family.csv");
+  const space::Arch arch = family.rows().front().arch;
+  const DeployableNetwork net = load_network(run, arch);
+  const fs::path model = dir_->path() / "model.pt";
+  exporter::save_torchscript(*net.net, net.mean, net.std, model);
+
+  // Reference: the supernet itself, BN recalibrated on the same subset, in eval mode.
+  const data::Splits splits = data::load_splits(run.config.data);
+  nn::Supernet supernet(run.space);
+  train::load_checkpoint(run_ / "supernet.pt", *supernet, nullptr, false);
+  const auto recal = train::bn_recalibration_subset(splits.train, run.config.family.bn_recal_images);
+  train::recalibrate_bn(*supernet, arch, recal, run.config.supernet.bn_recal_batch, splits.mean, splits.std,
+                        torch::kCPU);
+  supernet->eval();
+  supernet->set_active(arch);
+  const torch::Tensor images = splits.val.images.slice(0, 0, 8);
+  torch::Tensor expected;
+  {
+    torch::NoGradGuard no_grad;
+    expected = supernet->forward(data::to_float_normalized(images, splits.mean, splits.std));
+  }
+  const torch::Tensor pixels = images.to(torch::kFloat32).div(255.0).contiguous();
+  // float32 sums in another order (the supernet transforms and slices its kernels): equal to 1e-5
+  // relative to the size of the logits.
+  const double tolerance = 1e-5 * std::max(1.0, expected.abs().max().item<double>());
+
+  torch::jit::Module loaded = torch::jit::load(model.string());
+  const torch::Tensor cpp_out = loaded.forward({pixels}).toTensor();
+  EXPECT_LE((cpp_out - expected).abs().max().item<double>(), tolerance);
+
+  // PyTorch (Debian's python3-torch), with no sparsenas code.
+  if (std::system("/usr/bin/python3 -c 'import torch, numpy' 2>/dev/null") != 0) {
+    GTEST_SKIP() << "/usr/bin/python3 cannot import torch and numpy (install python3-torch)";
+  }
+  const fs::path in = dir_->path() / "in.f32", out = dir_->path() / "out.f32";
+  {
+    std::ofstream f(in, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(pixels.data_ptr<float>()), pixels.numel() * sizeof(float));
+  }
+  const std::string script = "import torch, numpy; m = torch.jit.load('" + model.string() +
+                             "'); x = torch.from_numpy(numpy.fromfile('" + in.string() +
+                             "', dtype='<f4').reshape(" + std::to_string(pixels.size(0)) + ", 1, 28, 28)); "
+                             "m(x).detach().numpy().astype('<f4').tofile('" + out.string() + "')";
+  ASSERT_EQ(std::system(("/usr/bin/python3 -c \"" + script + "\"").c_str()), 0);
+  std::ifstream f(out, std::ios::binary);
+  std::vector<float> values(static_cast<size_t>(expected.numel()));
+  f.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(values.size() * sizeof(float)));
+  ASSERT_EQ(f.gcount(), static_cast<std::streamsize>(values.size() * sizeof(float)));
+  const torch::Tensor py_out = torch::from_blob(values.data(), expected.sizes()).clone();
+  EXPECT_LE((py_out - expected).abs().max().item<double>(), tolerance);
+}
+
+TEST_F(TinyRunTest, ReadRunExplainsWhatIsMissing) {
+  test::TempDir empty;
+  EXPECT_TRUE(contains(error_of([&] { read_run(empty.path() / "nope"); }), "no such run directory"));
+  EXPECT_TRUE(contains(error_of([&] { read_run(empty.path()); }), "no config.json"));
+  fs::copy_file(run_ / "config.json", empty.path() / "config.json");
+  EXPECT_TRUE(contains(error_of([&] { read_run(empty.path()); }), "has not finished"));
+  write_file_atomic(empty.path() / "config.json", "{not json");
+  const std::string corrupt = error_of([&] { read_run(empty.path()); });
+  EXPECT_TRUE(contains(corrupt, "corrupt config.json")) << corrupt;
+}
+
+}  // namespace
+}  // namespace sparsenas::pipeline
