@@ -1,18 +1,11 @@
 #!/usr/bin/env bash
-# The main job: installs, builds, then trains and evaluates the largest ofa-mbv3 network on
-# Fashion-MNIST (until the SparseNAS pipeline lands, this network is what `sparsenas run` will
-# use as its teacher). Rerunning resumes an unfinished run and re-evaluates a finished one.
+# The main job: installs, builds, then runs the SparseNAS pipeline (`sparsenas run`, preset quick)
+# on Fashion-MNIST and prints where its report is. Rerunning the same command resumes an unfinished
+# run (finished stages are skipped, a training stage continues from its last checkpoint).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-OUT="${SNAS_OUT:-runs/fashion-mnist-teacher}"
-EPOCHS="${SNAS_EPOCHS:-15}"
-if [ -f "$OUT/result.json" ]; then
-  echo "main: $OUT is finished; evaluating its checkpoint again" >&2
-  ./build/sparsenas eval --checkpoint "$OUT/checkpoint.pt" --split both --json
-elif [ -f "$OUT/checkpoint.pt" ]; then
-  ./build/sparsenas train --space ofa-mbv3 --arch max --epochs "$EPOCHS" --out "$OUT" --resume --json
-else
-  ./build/sparsenas train --space ofa-mbv3 --arch max --epochs "$EPOCHS" --out "$OUT" --json
-fi
-echo "main: results in $OUT/result.json" >&2
+OUT="${SNAS_OUT:-runs/fashion-mnist-quick}"
+PRESET="${SNAS_PRESET:-quick}"
+./build/sparsenas run --preset "$PRESET" --out "$OUT" --json
+echo "main: report at $OUT/report.md (family: $OUT/family.csv; try: build/sparsenas search --run $OUT --max-macs 8e6)" >&2

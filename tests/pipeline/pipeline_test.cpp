@@ -60,7 +60,7 @@ TEST(RunConfigTest, PaperPresetHasThePapersSettings) {
   EXPECT_EQ(c.sparse_space.evolution.population_size, 50);
   EXPECT_EQ(c.sparse_space.evolution.num_generations, 100);
   EXPECT_EQ(c.supernet.epochs, 150);
-  EXPECT_EQ(c.supernet.lr_schedule, "step2");
+  EXPECT_EQ(c.supernet.lr_schedule, "step2_cosine");
   EXPECT_EQ(c.supernet.step_epochs, 5);
   EXPECT_DOUBLE_EQ(c.supernet.step_lr, 0.008);
   EXPECT_DOUBLE_EQ(c.supernet.lr, 0.08);
@@ -167,7 +167,7 @@ fs::path TinyRunTest::run_;
 std::unique_ptr<RunConfig> TinyRunTest::config_;
 std::unique_ptr<RunSummary> TinyRunTest::first_;
 
-TEST_F(TinyRunTest, EveryStageRanAndWroteItsArtifact) {
+TEST_F(TinyRunTest, StagesArtifactsAndRerun) {
   EXPECT_EQ(first_->ran, stage_names());
   for (const char* file : {"config.json", "manifest.json", "teacher.pt", "proxy_supernet.pt", "pairs.csv",
                            "predictor/gbdt.json", "predictors.csv", "predictor/heldout.csv", "sparse_space.json",
@@ -190,9 +190,8 @@ TEST_F(TinyRunTest, EveryStageRanAndWroteItsArtifact) {
   const StageRecord* supernet = m.find("supernet");
   EXPECT_EQ(supernet->teacher_passes, 6);  // KD: one teacher forward per step
   EXPECT_GT(m.find("pairs")->eval_images, 0);
-}
 
-TEST_F(TinyRunTest, ArtifactsAgreeWithEachOther) {
+  // The artifacts agree with each other.
   const auto pairs = predictor::PairsDataset::read_csv(run_ / "pairs.csv");
   EXPECT_EQ(static_cast<int64_t>(pairs.size()), config_->pairs.count);
   const search::SparseSpace sparse = search::read_sparse_space(run_ / "sparse_space.json");
@@ -214,9 +213,8 @@ TEST_F(TinyRunTest, ArtifactsAgreeWithEachOther) {
   for (const char* name : {"gbdt", "random_forest", "xgboost_default", "mlp", "lstm"}) {
     EXPECT_TRUE(contains(predictors, std::string("\n") + name + ",")) << predictors;
   }
-}
 
-TEST_F(TinyRunTest, RerunSkipsEverythingAndChangingAStageReRunsItAndTheRest) {
+  // Rerunning skips everything; changing a stage reruns it and the stages after it.
   const RunSummary again = run_pipeline(*config_, run_);
   EXPECT_TRUE(again.ran.empty());
   EXPECT_EQ(again.skipped, stage_names());
@@ -234,10 +232,11 @@ TEST_F(TinyRunTest, RerunSkipsEverythingAndChangingAStageReRunsItAndTheRest) {
   EXPECT_EQ(run_pipeline(*config_, run_).ran, (std::vector<std::string>{"family", "report"}));
 }
 
-TEST_F(TinyRunTest, RefusesADirectoryThatIsNotARun) {
+TEST(PipelineTest, RefusesADirectoryThatIsNotARun) {
+  const RunConfig config = resolve_run_config("tiny", nullptr, json{{"threads", 1}});
   test::TempDir other;
   write_file_atomic(other.path() / "notes.txt", "mine");
-  const std::string e = error_of([&] { run_pipeline(*config_, other.path()); });
+  const std::string e = error_of([&] { run_pipeline(config, other.path()); });
   EXPECT_TRUE(contains(e, "not a sparsenas run directory")) << e;
   EXPECT_EQ(read_file(other.path() / "notes.txt"), "mine");
   EXPECT_FALSE(fs::exists(other.path() / "config.json"));
@@ -298,11 +297,11 @@ TEST_F(TinyRunTest, ExportedTorchScriptEqualsTheSupernet) {
   EXPECT_LE((py_out - expected).abs().max().item<double>(), tolerance);
 }
 
-TEST_F(TinyRunTest, ReadRunExplainsWhatIsMissing) {
+TEST(PipelineTest, ReadRunExplainsWhatIsMissing) {
   test::TempDir empty;
   EXPECT_TRUE(contains(error_of([&] { read_run(empty.path() / "nope"); }), "no such run directory"));
   EXPECT_TRUE(contains(error_of([&] { read_run(empty.path()); }), "no config.json"));
-  fs::copy_file(run_ / "config.json", empty.path() / "config.json");
+  write_json_file(empty.path() / "config.json", to_json(resolve_run_config("tiny", nullptr, nullptr)));
   EXPECT_TRUE(contains(error_of([&] { read_run(empty.path()); }), "has not finished"));
   write_file_atomic(empty.path() / "config.json", "{not json");
   const std::string corrupt = error_of([&] { read_run(empty.path()); });

@@ -2,6 +2,8 @@
 #include "sparsenas/train/train_config.h"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 #include <torch/cuda.h>
 
 #include <map>
@@ -50,7 +52,7 @@ TEST(TrainConfigTest, ErrorsNameFieldRangeAndValue) {
 
   config = TrainConfig();
   config.lr_schedule = "linear";
-  EXPECT_NE(error_of(config).find("lr_schedule must be \"cosine\" or \"step2\", got \"linear\""),
+  EXPECT_NE(error_of(config).find("lr_schedule must be \"cosine\", \"step2\" or \"step2_cosine\", got \"linear\""),
             std::string::npos);
 
   config = TrainConfig();
@@ -78,6 +80,24 @@ TEST(TrainConfigTest, CudaDeviceNeedsCuda) {
   TrainConfig config;
   config.device = "cuda:0";
   EXPECT_NE(error_of(config).find("CUDA is not available"), std::string::npos) << error_of(config);
+}
+
+// step2_cosine: step_lr for step_epochs, then cosine from lr over the rest, computed by hand.
+TEST(TrainConfigTest, Step2CosineSchedule) {
+  TrainConfig config;
+  config.epochs = 5;
+  config.lr_schedule = "step2_cosine";
+  config.step_epochs = 1;
+  config.step_lr = 0.008;
+  config.lr = 0.08;
+  config.validate();
+  const int64_t steps = 10;
+  EXPECT_DOUBLE_EQ(learning_rate(config, 0, 0, steps), 0.008);
+  EXPECT_DOUBLE_EQ(learning_rate(config, 0, 9, steps), 0.008);
+  EXPECT_DOUBLE_EQ(learning_rate(config, 1, 0, steps), 0.08);  // cosine starts at lr
+  // Half-way through the 4 cosine epochs (t = 20 of 40): 0.5 * lr * (1 + cos(pi / 2)) = lr / 2.
+  EXPECT_NEAR(learning_rate(config, 3, 0, steps), 0.04, 1e-15);
+  EXPECT_NEAR(learning_rate(config, 4, 9, steps), 0.5 * 0.08 * (1 + std::cos(M_PI * 39.0 / 40.0)), 1e-15);
 }
 
 TEST(TrainConfigTest, JsonRoundTrip) {

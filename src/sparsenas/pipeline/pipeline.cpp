@@ -213,6 +213,9 @@ RunSummary Pipeline::run() {
               "\" (choose another --out)");
   }
   manifest_.method = config_.method;
+  // Load the data and build the space before writing anything: a dataset with one class, no
+  // images or a corrupt file fails here and leaves the directory as it was.
+  space();
   fs::create_directories(dir_);
   write_json_file(path("config.json"), to_json(config_));
   nn::configure_cpu_threads(static_cast<int>(train::resolved_threads(config_.teacher)));

@@ -28,11 +28,18 @@ double learning_rate(const TrainConfig& config, int64_t epoch, int64_t step_in_e
   if (config.lr_schedule == "step2") {
     return schedule_epoch < config.step_epochs ? config.step_lr : config.lr;
   }
-  SNAS_CHECK(config.lr_schedule == "cosine", "TrainConfig.lr_schedule must be \"cosine\" or ",
-             "\"step2\", got \"", config.lr_schedule, "\"");
-  const double t_cur = static_cast<double>(schedule_epoch * steps_per_epoch + step_in_epoch);
-  const double t_total =
-      static_cast<double>((config.epochs - config.warmup_epochs) * steps_per_epoch);
+  int64_t cosine_epoch = schedule_epoch;
+  int64_t cosine_epochs = config.epochs - config.warmup_epochs;
+  if (config.lr_schedule == "step2_cosine") {
+    if (schedule_epoch < config.step_epochs) return config.step_lr;
+    cosine_epoch -= config.step_epochs;
+    cosine_epochs -= config.step_epochs;
+  } else {
+    SNAS_CHECK(config.lr_schedule == "cosine", "TrainConfig.lr_schedule must be \"cosine\", ",
+               "\"step2\" or \"step2_cosine\", got \"", config.lr_schedule, "\"");
+  }
+  const double t_cur = static_cast<double>(cosine_epoch * steps_per_epoch + step_in_epoch);
+  const double t_total = static_cast<double>(cosine_epochs * steps_per_epoch);
   return 0.5 * config.lr * (1.0 + std::cos(kPi * t_cur / t_total));
 }
 

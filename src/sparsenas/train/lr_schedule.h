@@ -16,6 +16,8 @@ namespace sparsenas::train {
 /// - "cosine" (OFA's calc_learning_rate), with u = t - W and T = (epochs - warmup_epochs) * steps:
 ///     0.5 * lr * (1 + cos(pi * u / T))                 (starts at `lr`, never reaches 0)
 /// - "step2": `step_lr` while (epoch - warmup_epochs) < step_epochs, then `lr`.
+/// - "step2_cosine": `step_lr` while (epoch - warmup_epochs) < step_epochs, then cosine per iteration
+///   from `lr` over the remaining epochs (t counted from the end of the step).
 ///
 /// Throws sparsenas::Error when `steps_per_epoch` < 1 or the position is outside the run.
 double learning_rate(const TrainConfig& config, int64_t epoch, int64_t step_in_epoch,

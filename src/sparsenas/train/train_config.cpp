@@ -94,9 +94,10 @@ void TrainConfig::validate() const {
              warmup_epochs);
   SNAS_CHECK(warmup_lr >= 0 && warmup_lr <= lr, "TrainConfig.warmup_lr must be in [0, lr] = [0, ",
              lr, "], got ", warmup_lr);
-  SNAS_CHECK(lr_schedule == "cosine" || lr_schedule == "step2",
-             "TrainConfig.lr_schedule must be \"cosine\" or \"step2\", got \"", lr_schedule, "\"");
-  if (lr_schedule == "step2") {
+  SNAS_CHECK(lr_schedule == "cosine" || lr_schedule == "step2" || lr_schedule == "step2_cosine",
+             "TrainConfig.lr_schedule must be \"cosine\", \"step2\" or \"step2_cosine\", got \"", lr_schedule,
+             "\"");
+  if (lr_schedule == "step2" || lr_schedule == "step2_cosine") {
     SNAS_CHECK(step_epochs >= 0 && step_epochs <= epochs - warmup_epochs,
                "TrainConfig.step_epochs must be in [0, epochs - warmup_epochs] = [0, ",
                epochs - warmup_epochs, "], got ", step_epochs);

@@ -17,7 +17,11 @@ namespace sparsenas::train {
 ///   the last warm-up step uses exactly `lr`;
 /// - then "cosine": 0.5 * lr * (1 + cos(pi * t / T)) per iteration over the remaining
 ///   `epochs - warmup_epochs` epochs (t counted from the end of warm-up);
-/// - or "step2" (the SparseNAS paper's two-step schedule, §5.1.4: 0.008 for 5 epochs, then 0.08):
+/// - or "step2_cosine" (our reading of the SparseNAS paper's schedule, §5.1.4: "an initial learning
+///   rate of 0.008 for the first 5 epochs and 0.08 for the remaining 145 epochs ... Other
+///   hyperparameters are following CompOFA", whose schedule is cosine): `step_lr` for the first
+///   `step_epochs` epochs after warm-up, then cosine from `lr` over the rest;
+/// - or "step2" (the literal reading, a constant `lr` after the step):
 ///   `step_lr` for the first `step_epochs` epochs after warm-up, then `lr` (constant).
 ///
 /// Example (JSON):
@@ -34,9 +38,9 @@ struct TrainConfig {
   bool no_decay_bn_bias = true;  ///< no weight decay on BN parameters and biases (OFA "bn#bias")
   int64_t warmup_epochs = 0;     ///< epochs of linear warm-up at the start (0 = none)
   double warmup_lr = 0.0;        ///< learning rate the warm-up starts from (OFA run_config: 0)
-  std::string lr_schedule = "cosine";  ///< after warm-up: "cosine" or "step2"
-  int64_t step_epochs = 5;         ///< "step2" only: epochs at `step_lr` before switching to `lr`
-  double step_lr = 0.008;          ///< "step2" only: learning rate of the first `step_epochs`
+  std::string lr_schedule = "cosine";  ///< after warm-up: "cosine", "step2" or "step2_cosine"
+  int64_t step_epochs = 5;         ///< "step2*" only: epochs at `step_lr` before switching to `lr`
+  double step_lr = 0.008;          ///< "step2*" only: learning rate of the first `step_epochs`
   double label_smoothing = 0.1;    ///< epsilon of the label-smoothed hard-label cross-entropy
   int64_t n_sub = 1;               ///< sub-networks sampled per batch; their gradients are summed
   double kd_ratio = 0.0;           ///< weight of the KD soft cross-entropy (0 = no distillation;
