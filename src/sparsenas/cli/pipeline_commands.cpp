@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "sparsenas/cli/cli_util.h"
 #include "sparsenas/cli/commands.h"
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
@@ -36,23 +37,6 @@ namespace {
 
 constexpr int kExitInterrupted = 130;
 
-volatile std::sig_atomic_t g_interrupts = 0;
-
-extern "C" void on_sigint_run(int) {
-  if (++g_interrupts >= 2) {  // a second Ctrl-C kills at once
-    std::signal(SIGINT, SIG_DFL);
-    std::raise(SIGINT);
-    return;
-  }
-  train::request_stop();
-}
-
-std::string timestamp() {
-  std::time_t now = std::time(nullptr);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y%m%d-%H%M%S", std::localtime(&now));
-  return buffer;
-}
 
 // ----------------------------------------------------------------------------------------------
 // run
@@ -101,21 +85,14 @@ void run_run(const RunFlags& f) {
   SNAS_LOG(INFO) << "run " << out.string() << ": method " << config.method << ", preset " << config.preset
                  << ", space " << config.space << ", data " << config.data.source;
 
-  train::clear_stop_request();
-  g_interrupts = 0;
-  auto previous = std::signal(SIGINT, on_sigint_run);
   pipeline::RunSummary summary;
   try {
+    const StopOnInterrupt stop_on_ctrl_c;
     summary = pipeline::run_pipeline(config, out);
   } catch (const pipeline::Interrupted& e) {
-    std::signal(SIGINT, previous);
     SNAS_LOG(WARN) << e.what();
     throw CLI::RuntimeError(kExitInterrupted);
-  } catch (...) {
-    std::signal(SIGINT, previous);
-    throw;
   }
-  std::signal(SIGINT, previous);
 
   const pipeline::Manifest manifest = pipeline::Manifest::read(out / "manifest.json");
   json result = {{"run", out.string()},

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "sparsenas/cli/cli_util.h"
 #include "sparsenas/cli/commands.h"
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
@@ -60,23 +61,6 @@ void add_data_flags(CLI::App& cmd, TrainFlags& f) {
   cmd.add_option("--test-limit", f.test_limit, "use at most this many test images (0 = all)");
 }
 
-volatile std::sig_atomic_t g_interrupts = 0;
-
-extern "C" void on_sigint(int) {
-  if (++g_interrupts >= 2) {
-    std::signal(SIGINT, SIG_DFL);
-    std::raise(SIGINT);
-    return;
-  }
-  train::request_stop();
-}
-
-std::string timestamp() {
-  std::time_t now = std::time(nullptr);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y%m%d-%H%M%S", std::localtime(&now));
-  return buffer;
-}
 
 space::SearchSpace space_for_data(const SpaceFlags& flags, const data::Splits& splits) {
   const data::Dataset& d = splits.train;
@@ -175,17 +159,11 @@ void run_train(const TrainFlags& f) {
   setup.checkpoint = checkpoint;
   setup.resume = f.resume;
   setup.augment = data_config.augment;
-  train::clear_stop_request();
-  g_interrupts = 0;
-  auto previous = std::signal(SIGINT, on_sigint);
   train::TrainResult result;
-  try {
+  {
+    const StopOnInterrupt stop_on_ctrl_c;
     result = train::train(config, *net, sampler, splits, setup);
-  } catch (...) {
-    std::signal(SIGINT, previous);
-    throw;
   }
-  std::signal(SIGINT, previous);
   nlohmann::json history = nlohmann::json::array();
   for (const auto& e : result.state.history) history.push_back(e);
   write_json_file(out / "history.json", history);
