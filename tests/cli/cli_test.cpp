@@ -312,6 +312,17 @@ TEST(CliRunTest, TinyRunResumeAfterKillSearchAndExport) {
   EXPECT_TRUE(read_text(a / "pairs.csv") == read_text(b / "pairs.csv"));
   EXPECT_TRUE(read_text(a / "sparse_space.json") == read_text(b / "sparse_space.json"));
 
+  // space-stats (paper Table 1) on the proxy supernet: nested samples, files in the run directory.
+  r = run("space-stats --run " + a.string() + " --samples 4,8 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto stats = nlohmann::json::parse(r.out);
+  EXPECT_EQ(stats["rows"].size(), 2u);
+  EXPECT_EQ(stats["accuracies"].size(), 8u);
+  EXPECT_TRUE(std::filesystem::exists(a / "space_stats.md"));
+  r = run("space-stats --run " + a.string() + " --samples 4 --supernet teacher");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "--supernet must be proxy or sparse")) << r.err;
+
   // search: by lookup, JSON on stdout, and a clear error when nothing fits.
   r = run("search --run " + a.string() + " --max-macs 1e12 --json");
   ASSERT_EQ(r.code, 0) << r.err;

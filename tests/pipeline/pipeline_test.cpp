@@ -5,6 +5,7 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,7 @@
 #include "sparsenas/pipeline/manifest.h"
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/pipeline/run_config.h"
+#include "sparsenas/pipeline/space_stats.h"
 #include "sparsenas/predictor/pairs_dataset.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/search/sparse_space.h"
@@ -105,6 +107,29 @@ TEST(RunConfigTest, BadInputNamesTheField) {
   EXPECT_TRUE(contains(type, "seed")) << type;
   const std::string init = error_of([] { resolve_run_config("tiny", json{{"supernet_stage", {{"init", "x"}}}}, nullptr); });
   EXPECT_TRUE(contains(init, "supernet_stage.init")) << init;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Space statistics (paper Table 1), against values worked out by hand.
+
+TEST(SpaceStatsTest, RowsByHand) {
+  // First 4: {0.1, 0.2, 0.3, 0.4}: mean 0.25, population std sqrt(0.0125) = 0.1118;
+  // above mean + std (0.3618): only 0.4. All 5 (+ 0.9): mean 0.38, std sqrt(0.388 / 5) = 0.2786;
+  // above 0.6586: only 0.9; above mean + 2 std (0.9371): none.
+  const std::vector<double> acc = {0.1, 0.2, 0.3, 0.4, 0.9};
+  const auto rows = space_stats_rows(acc, {4, 5});
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].n, 4);
+  EXPECT_NEAR(rows[0].mean, 0.25, 1e-12);
+  EXPECT_NEAR(rows[0].std, std::sqrt(0.0125), 1e-12);
+  EXPECT_EQ(rows[0].high, 1);
+  EXPECT_DOUBLE_EQ(rows[0].ratio, 0.25);
+  EXPECT_NEAR(rows[1].mean, 0.38, 1e-12);
+  EXPECT_NEAR(rows[1].std, std::sqrt(0.0776), 1e-12);
+  EXPECT_EQ(rows[1].high, 1);
+  EXPECT_EQ(rows[1].high2, 0);
+  EXPECT_TRUE(contains(error_of([&] { space_stats_rows(acc, {6}); }), "sample size must be in [2, 5]"));
+  EXPECT_TRUE(contains(error_of([&] { space_stats_rows(acc, {1}); }), "sample size"));
 }
 
 // ---------------------------------------------------------------------------------------------

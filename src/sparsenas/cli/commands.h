@@ -17,6 +17,7 @@ void add_eval_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_search_command(CLI::App& app);
 void add_export_command(CLI::App& app);
+void add_space_stats_command(CLI::App& app);
 
 /// Registers every subcommand.
 void add_all_commands(CLI::App& app);

@@ -24,6 +24,7 @@
 #include "sparsenas/nn/static_net.h"
 #include "sparsenas/pipeline/manifest.h"
 #include "sparsenas/pipeline/pipeline.h"
+#include "sparsenas/pipeline/space_stats.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/train/evaluate.h"
 #include "sparsenas/train/trainer.h"
@@ -322,7 +323,49 @@ void run_export(const ExportFlags& f) {
   std::cout << (f.json ? result.dump(2) : result.dump()) << std::endl;
 }
 
+struct SpaceStatsFlags {
+  std::string run;
+  std::vector<int64_t> samples;
+  std::string supernet = "proxy";
+  uint64_t seed = 0;
+  bool json = false;
+};
+
+void run_space_stats(const SpaceStatsFlags& f) {
+  pipeline::SpaceStats stats;
+  try {
+    const StopOnInterrupt stop_on_ctrl_c;
+    stats = pipeline::compute_space_stats(f.run, f.supernet, f.samples, f.seed);
+  } catch (const pipeline::Interrupted& e) {
+    SNAS_LOG(WARN) << e.what();
+    throw CLI::RuntimeError(kExitInterrupted);
+  }
+  if (f.json) {
+    std::cout << pipeline::to_json(stats).dump(2) << std::endl;
+  } else {
+    for (const auto& r : stats.rows) {
+      std::cout << "n " << r.n << " mean " << r.mean << " std " << r.std << " high " << r.high << " ratio " << r.ratio
+                << "\n";
+    }
+  }
+  SNAS_LOG(INFO) << "written " << (fs::path(f.run) / "space_stats.md").string();
+}
+
 }  // namespace
+
+void add_space_stats_command(CLI::App& app) {
+  auto f = std::make_shared<SpaceStatsFlags>();
+  CLI::App* cmd = app.add_subcommand("space-stats", "Paper Table 1 on a run's trained supernet: accuracy mean, std "
+                                                    "and share of high-quality networks among random samples");
+  cmd->add_option("--run", f->run, "run directory of `sparsenas run`")->required();
+  cmd->add_option("--samples", f->samples, "sample sizes, e.g. 500,1000,2000 (nested samples)")
+      ->required()
+      ->delimiter(',');
+  cmd->add_option("--supernet", f->supernet, "proxy (trained on the whole space) or sparse")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "seed of the sample")->capture_default_str();
+  cmd->add_flag("--json", f->json, "print the result as JSON");
+  cmd->callback([f] { run_space_stats(*f); });
+}
 
 void add_run_command(CLI::App& app) {
   auto f = std::make_shared<RunFlags>();
