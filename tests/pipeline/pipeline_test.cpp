@@ -253,8 +253,12 @@ TEST_F(TinyRunTest, StagesArtifactsAndRerun) {
   changed.family.latency_repeats = 2;
   const RunSummary rerun = run_pipeline(changed, run_);
   EXPECT_EQ(rerun.ran, (std::vector<std::string>{"family", "report"}));
+  // The Fig. 11 ablation (sparse supernet initialised from the proxy) reruns stage 6 and after.
+  RunConfig from_proxy = *config_;
+  from_proxy.supernet_stage.init = "proxy";
+  EXPECT_EQ(run_pipeline(from_proxy, run_).ran, (std::vector<std::string>{"supernet", "family", "report"}));
   // Back to the original config (restores the artifacts the later tests read).
-  EXPECT_EQ(run_pipeline(*config_, run_).ran, (std::vector<std::string>{"family", "report"}));
+  EXPECT_EQ(run_pipeline(*config_, run_).ran, (std::vector<std::string>{"supernet", "family", "report"}));
 }
 
 TEST(PipelineTest, RefusesADirectoryThatIsNotARun) {
