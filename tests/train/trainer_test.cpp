@@ -156,6 +156,49 @@ TEST_F(TrainerTest, SubNetworkGradientsAreSummed) {
   EXPECT_TRUE(any_moved);
 }
 
+// Trains the deep network at the first step only, then always the shallow one: the second block
+// has a (zeroed) gradient after step 1 and is never used again.
+class DeepThenShallowSampler : public ArchSampler {
+ public:
+  explicit DeepThenShallowSampler(const space::SearchSpace& space) : deep_(space.max_arch()), shallow_(space.min_arch()) {}
+  space::Arch sample(uint64_t, int64_t epoch, int64_t step, int) const override {
+    return epoch == 0 && step == 0 ? deep_ : shallow_;
+  }
+  std::string describe() const override { return "deep, then shallow"; }
+
+ private:
+  space::Arch deep_, shallow_;
+};
+
+// LibTorch 1.13's zero_grad() keeps gradients defined (as zeros), so SGD keeps applying momentum
+// and weight decay to a parameter that a step does not use. A resumed run in a fresh network must
+// do the same (train/optimizer.h: restore_zeroed_gradients), or the unused block drifts apart.
+TEST_F(TrainerTest, ResumeKeepsUpdatingParametersThatLaterStepsDoNotUse) {
+  const space::SearchSpace space = test::tiny_space(/*dropout=*/0.0);
+  const data::Splits splits = test::separable_splits(64, 16);
+  TrainConfig config = test::tiny_config();
+  config.checkpoint_every = 0;
+  const DeepThenShallowSampler sampler(space);
+  sparsenas::test::TempDir dir;
+
+  torch::manual_seed(5);
+  nn::Supernet straight(space);
+  TrainSetup setup;
+  setup.checkpoint = dir.path() / "straight.pt";
+  train(config, *straight, sampler, splits, setup);
+
+  torch::manual_seed(5);
+  nn::Supernet first(space);
+  setup.checkpoint = dir.path() / "stopped.pt";
+  setup.callbacks.should_stop = [](const TrainState& s) { return s.global_step == 1; };
+  ASSERT_TRUE(train(config, *first, sampler, splits, setup).interrupted);
+  nn::Supernet second(space);
+  setup.callbacks.should_stop = nullptr;
+  setup.resume = true;
+  train(config, *second, sampler, splits, setup);
+  expect_same_state(*straight, *second);
+}
+
 TEST_F(TrainerTest, ResumeContinuesExactly) {
   const space::SearchSpace space = test::tiny_space(/*dropout=*/0.2);  // dropout draws the RNG
   const data::Splits splits = test::separable_splits(64, 16);
