@@ -3,12 +3,12 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
 #include "sparsenas/core/error.h"
+#include "sparsenas/core/json_fields.h"
 #include "sparsenas/core/fs.h"
 #include "sparsenas/core/random.h"
 #include "sparsenas/predictor/features.h"
@@ -22,39 +22,7 @@ namespace fs = std::filesystem;
 // ---------------------------------------------------------------------------------------------
 // Config JSON helpers (strict: unknown keys and wrongly typed values are errors)
 
-constexpr std::array<const char*, 7> kKeys = {"epochs", "batch_size", "lr",     "weight_decay",
-                                              "hidden", "seed",       "threads"};
-
-std::string valid_keys() {
-  std::string out;
-  for (size_t i = 0; i < kKeys.size(); ++i) out += (i > 0 ? ", " : "") + std::string(kKeys[i]);
-  return out;
-}
-
-void read_field(const json& j, const char* key, int64_t& value) {
-  const auto it = j.find(key);
-  if (it == j.end()) return;
-  SNAS_CHECK(it->is_number_integer(), "NeuralPredictorConfig.", key, " must be an integer, got ",
-             it->dump(), "; valid keys: ", valid_keys());
-  value = it->get<int64_t>();
-}
-
-void read_field(const json& j, const char* key, uint64_t& value) {
-  const auto it = j.find(key);
-  if (it == j.end()) return;
-  SNAS_CHECK(it->is_number_unsigned() || (it->is_number_integer() && it->get<int64_t>() >= 0),
-             "NeuralPredictorConfig.", key, " must be a non-negative integer, got ", it->dump(),
-             "; valid keys: ", valid_keys());
-  value = it->get<uint64_t>();
-}
-
-void read_field(const json& j, const char* key, double& value) {
-  const auto it = j.find(key);
-  if (it == j.end()) return;
-  SNAS_CHECK(it->is_number(), "NeuralPredictorConfig.", key, " must be a number, got ", it->dump(),
-             "; valid keys: ", valid_keys());
-  value = it->get<double>();
-}
+constexpr const char* kConfigName = "NeuralPredictorConfig";
 
 // ---------------------------------------------------------------------------------------------
 // Per-slot token layout (the same one-hot order as predictor/features.cpp)
@@ -218,19 +186,15 @@ void to_json(json& j, const NeuralPredictorConfig& c) {
 }
 
 void from_json(const json& j, NeuralPredictorConfig& c) {
-  SNAS_CHECK(j.is_object(), "NeuralPredictorConfig must be a JSON object, got ", j.type_name());
-  for (const auto& item : j.items()) {
-    SNAS_CHECK(std::find_if(kKeys.begin(), kKeys.end(),
-                            [&](const char* key) { return item.key() == key; }) != kKeys.end(),
-               "NeuralPredictorConfig: unknown key '", item.key(), "'; valid keys: ", valid_keys());
-  }
-  read_field(j, "epochs", c.epochs);
-  read_field(j, "batch_size", c.batch_size);
-  read_field(j, "lr", c.lr);
-  read_field(j, "weight_decay", c.weight_decay);
-  read_field(j, "hidden", c.hidden);
-  read_field(j, "seed", c.seed);
-  read_field(j, "threads", c.threads);
+  json_fields::check_keys(j, kConfigName,
+                          {"epochs", "batch_size", "lr", "weight_decay", "hidden", "seed", "threads"});
+  json_fields::read_field(j, kConfigName, "epochs", c.epochs);
+  json_fields::read_field(j, kConfigName, "batch_size", c.batch_size);
+  json_fields::read_field(j, kConfigName, "lr", c.lr);
+  json_fields::read_field(j, kConfigName, "weight_decay", c.weight_decay);
+  json_fields::read_field(j, kConfigName, "hidden", c.hidden);
+  json_fields::read_field(j, kConfigName, "seed", c.seed);
+  json_fields::read_field(j, kConfigName, "threads", c.threads);
 }
 
 // ---------------------------------------------------------------------------------------------

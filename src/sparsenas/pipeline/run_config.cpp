@@ -3,13 +3,13 @@
 #include <functional>
 
 #include "sparsenas/core/error.h"
-#include "sparsenas/search/config_json.h"
+#include "sparsenas/core/json_fields.h"
 
 namespace sparsenas::pipeline {
 
 using nlohmann::json;
-using search::detail::check_keys;
-using search::detail::read_field;
+using json_fields::check_keys;
+using json_fields::read_field;
 
 namespace {
 

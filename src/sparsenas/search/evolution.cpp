@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "sparsenas/core/error.h"
-#include "sparsenas/search/config_json.h"
+#include "sparsenas/core/json_fields.h"
 
 namespace sparsenas::search {
 
@@ -637,18 +637,18 @@ void to_json(json& j, const EvolutionConfig& c) {
 }
 
 void from_json(const json& j, EvolutionConfig& c) {
-  detail::check_keys(j, kConfigName,
+  json_fields::check_keys(j, kConfigName,
                      {"population_size", "num_generations", "parent_ratio", "mutation_ratio",
                       "mutate_prob", "max_tries", "max_parent_picks", "init_max_samples", "seed"});
-  detail::read_field(j, kConfigName, "population_size", c.population_size);
-  detail::read_field(j, kConfigName, "num_generations", c.num_generations);
-  detail::read_field(j, kConfigName, "parent_ratio", c.parent_ratio);
-  detail::read_field(j, kConfigName, "mutation_ratio", c.mutation_ratio);
-  detail::read_field(j, kConfigName, "mutate_prob", c.mutate_prob);
-  detail::read_field(j, kConfigName, "max_tries", c.max_tries);
-  detail::read_field(j, kConfigName, "max_parent_picks", c.max_parent_picks);
-  detail::read_field(j, kConfigName, "init_max_samples", c.init_max_samples);
-  detail::read_field(j, kConfigName, "seed", c.seed);
+  json_fields::read_field(j, kConfigName, "population_size", c.population_size);
+  json_fields::read_field(j, kConfigName, "num_generations", c.num_generations);
+  json_fields::read_field(j, kConfigName, "parent_ratio", c.parent_ratio);
+  json_fields::read_field(j, kConfigName, "mutation_ratio", c.mutation_ratio);
+  json_fields::read_field(j, kConfigName, "mutate_prob", c.mutate_prob);
+  json_fields::read_field(j, kConfigName, "max_tries", c.max_tries);
+  json_fields::read_field(j, kConfigName, "max_parent_picks", c.max_parent_picks);
+  json_fields::read_field(j, kConfigName, "init_max_samples", c.init_max_samples);
+  json_fields::read_field(j, kConfigName, "seed", c.seed);
 }
 
 EvolutionResult run_evolution(const space::SearchSpace& space, const FitnessFn& fitness,

@@ -6,7 +6,7 @@
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
 #include "sparsenas/core/random.h"
-#include "sparsenas/search/config_json.h"
+#include "sparsenas/core/json_fields.h"
 
 namespace sparsenas::search {
 
@@ -27,9 +27,9 @@ void read_bounds(const json& j, const char* what, SparseInterval& interval) {
   for (const char* key : {"index", "min_macs", "max_macs"}) {
     SNAS_CHECK(j.contains(key), what, " must have the key '", key, "', got ", j.dump());
   }
-  detail::read_field(j, what, "index", interval.index);
-  detail::read_field(j, what, "min_macs", interval.min_macs);
-  detail::read_field(j, what, "max_macs", interval.max_macs);
+  json_fields::read_field(j, what, "index", interval.index);
+  json_fields::read_field(j, what, "min_macs", interval.min_macs);
+  json_fields::read_field(j, what, "max_macs", interval.max_macs);
   SNAS_CHECK(interval.min_macs < interval.max_macs, what, ": min_macs must be < max_macs, got ",
              interval.min_macs, " and ", interval.max_macs);
 }
@@ -79,11 +79,11 @@ void to_json(json& j, const SparseSpaceConfig& c) {
 }
 
 void from_json(const json& j, SparseSpaceConfig& c) {
-  detail::check_keys(j, kConfigName, {"min_macs", "max_macs", "interval", "top_k", "evolution"});
-  detail::read_field(j, kConfigName, "min_macs", c.min_macs);
-  detail::read_field(j, kConfigName, "max_macs", c.max_macs);
-  detail::read_field(j, kConfigName, "interval", c.interval);
-  detail::read_field(j, kConfigName, "top_k", c.top_k);
+  json_fields::check_keys(j, kConfigName, {"min_macs", "max_macs", "interval", "top_k", "evolution"});
+  json_fields::read_field(j, kConfigName, "min_macs", c.min_macs);
+  json_fields::read_field(j, kConfigName, "max_macs", c.max_macs);
+  json_fields::read_field(j, kConfigName, "interval", c.interval);
+  json_fields::read_field(j, kConfigName, "top_k", c.top_k);
   if (j.contains("evolution")) from_json(j.at("evolution"), c.evolution);
 }
 
@@ -150,7 +150,7 @@ void to_json(json& j, const SparseSpace& s) {
 }
 
 void from_json(const json& j, SparseSpace& s) {
-  detail::check_keys(j, "sparse space",
+  json_fields::check_keys(j, "sparse space",
                      {"space", "config", "num_evaluations", "size", "intervals", "unreachable"});
   for (const char* key : {"space", "config", "intervals", "unreachable"}) {
     SNAS_CHECK(j.contains(key), "sparse space must have the key '", key, "'");
@@ -159,23 +159,23 @@ void from_json(const json& j, SparseSpace& s) {
   s.space = space::space_spec_from_json(j.at("space"));
   from_json(j.at("config"), s.config);
   s.config.validate();
-  detail::read_field(j, "sparse space", "num_evaluations", s.num_evaluations);
+  json_fields::read_field(j, "sparse space", "num_evaluations", s.num_evaluations);
   const space::SearchSpace searched(s.space);
   SNAS_CHECK(j.at("intervals").is_array(), "sparse space.intervals must be a list");
   for (size_t i = 0; i < j.at("intervals").size(); ++i) {
     const json& item = j.at("intervals")[i];
     const std::string what = "sparse space.intervals[" + std::to_string(i) + "]";
-    detail::check_keys(item, what.c_str(),
+    json_fields::check_keys(item, what.c_str(),
                        {"index", "min_macs", "max_macs", "num_evaluations", "archs"});
     SparseInterval interval;
     read_bounds(item, what.c_str(), interval);
-    detail::read_field(item, what.c_str(), "num_evaluations", interval.num_evaluations);
+    json_fields::read_field(item, what.c_str(), "num_evaluations", interval.num_evaluations);
     SNAS_CHECK(item.contains("archs") && item.at("archs").is_array(), what,
                ".archs must be a list");
     for (size_t a = 0; a < item.at("archs").size(); ++a) {
       const json& arch_json = item.at("archs")[a];
       const std::string where = what + ".archs[" + std::to_string(a) + "]";
-      detail::check_keys(arch_json, where.c_str(), {"arch", "macs", "params", "predicted"});
+      json_fields::check_keys(arch_json, where.c_str(), {"arch", "macs", "params", "predicted"});
       for (const char* key : {"arch", "macs", "params", "predicted"}) {
         SNAS_CHECK(arch_json.contains(key), where, " must have the key '", key, "'");
       }
@@ -186,9 +186,9 @@ void from_json(const json& j, SparseSpace& s) {
       } catch (const Error& e) {
         SNAS_FAIL(where, ".arch: ", e.what());
       }
-      detail::read_field(arch_json, where.c_str(), "macs", entry.macs);
-      detail::read_field(arch_json, where.c_str(), "params", entry.params);
-      detail::read_field(arch_json, where.c_str(), "predicted", entry.predicted);
+      json_fields::read_field(arch_json, where.c_str(), "macs", entry.macs);
+      json_fields::read_field(arch_json, where.c_str(), "params", entry.params);
+      json_fields::read_field(arch_json, where.c_str(), "predicted", entry.predicted);
       SNAS_CHECK(searched.canonical(entry.arch) == entry.arch, where,
                  ".arch must be canonical in space ", searched.name(), ", got ",
                  entry.arch.to_string());
@@ -205,7 +205,7 @@ void from_json(const json& j, SparseSpace& s) {
   for (size_t i = 0; i < j.at("unreachable").size(); ++i) {
     const std::string what = "sparse space.unreachable[" + std::to_string(i) + "]";
     const json& item = j.at("unreachable")[i];
-    detail::check_keys(item, what.c_str(), {"index", "min_macs", "max_macs"});
+    json_fields::check_keys(item, what.c_str(), {"index", "min_macs", "max_macs"});
     SparseInterval interval;
     read_bounds(item, what.c_str(), interval);
     s.unreachable.push_back(interval);

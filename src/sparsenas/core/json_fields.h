@@ -1,5 +1,6 @@
 #pragma once
-// Internal: strict JSON reading for the search configs (unknown keys and wrong types are errors).
+// Strict JSON reading for config structs: unknown keys and wrong types are errors that name the
+// struct, the key and the value.
 
 #include <cstdint>
 #include <initializer_list>
@@ -9,7 +10,7 @@
 
 #include "sparsenas/core/error.h"
 
-namespace sparsenas::search::detail {
+namespace sparsenas::json_fields {
 
 /// Throws unless `json` is an object whose keys are all in `keys`; the message lists them.
 inline void check_keys(const nlohmann::json& json, const char* what,
@@ -47,4 +48,4 @@ void read_field(const nlohmann::json& json, const char* what, const char* key, T
   }
 }
 
-}  // namespace sparsenas::search::detail
+}  // namespace sparsenas::json_fields
