@@ -221,6 +221,18 @@ TEST_F(SupernetTest, SegmentResortKeepsNesting) {
   block.reorganize_channels({3, 4, 6}, /*expand_stage=*/1);
   // It may move to the front of its segment [96, 144) but not into the first 96 channels.
   EXPECT_TRUE(torch::equal(block.expand_weight.narrow(0, 96, 1), tagged));
+
+  // Phase 1 keeps only the e=4 boundary (OFA range(expand_ratio_stage + 1)): a channel from
+  // [72, 96) may move to the front; in phase 2 it stays inside [72, 96).
+  for (int stage : {1, 2}) {
+    Supernet other(space);
+    randomize_state(*other);
+    ElasticBlockImpl& b = *other->blocks[1];
+    b.project_weight.narrow(1, 80, 1).fill_(50.0);
+    const auto inner = b.expand_weight.narrow(0, 80, 1).clone();
+    b.reorganize_channels({3, 4, 6}, stage);
+    EXPECT_TRUE(torch::equal(b.expand_weight.narrow(0, stage == 1 ? 0 : 72, 1), inner)) << "stage " << stage;
+  }
 }
 
 TEST_F(SupernetTest, RecalibrationWritesPlainAveragesOfBatchStatistics) {

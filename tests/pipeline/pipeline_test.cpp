@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "sparsenas/core/fs.h"
+#include "sparsenas/core/random.h"
 #include "sparsenas/data/batch_loader.h"
 #include "sparsenas/data/data_config.h"
 #include "sparsenas/export/torchscript.h"
@@ -72,6 +73,71 @@ TEST(RunConfigTest, PaperPresetHasThePapersSettings) {
   EXPECT_EQ(c.supernet_stage.init, "teacher");
 }
 
+TEST(RunConfigTest, BaselinesFollowOfaAndCompofaAndScaleByOneFactor) {
+  const RunConfig paper = resolve_run_config("paper", nullptr, nullptr);
+  // Reference §3.1 / paper Table 4: epochs (warm-up included), n_sub, warm-up epochs; learning
+  // rates are OFA's at batch 2048 scaled to 128 (0.96, 0.08, 0.24 -> 0.06, 0.005, 0.015).
+  struct Expected {
+    const train::TrainConfig* t;
+    int64_t epochs, n_sub, warmup;
+    double lr;
+  };
+  for (const Expected& e : {Expected{&paper.ofa.kernel, 125, 1, 5, 0.06}, Expected{&paper.ofa.depth_warmup, 25, 2, 0, 0.005},
+                            Expected{&paper.ofa.depth, 125, 2, 5, 0.015}, Expected{&paper.ofa.expand_warmup, 25, 4, 0, 0.005},
+                            Expected{&paper.ofa.expand, 125, 4, 5, 0.015}, Expected{&paper.compofa.warmup, 25, 4, 0, 0.005},
+                            Expected{&paper.compofa.train, 125, 4, 5, 0.015}}) {
+    EXPECT_EQ(e.t->epochs, e.epochs);
+    EXPECT_EQ(e.t->n_sub, e.n_sub);
+    EXPECT_EQ(e.t->warmup_epochs, e.warmup);
+    EXPECT_NEAR(e.t->lr, e.lr, 1e-12);
+    EXPECT_DOUBLE_EQ(e.t->kd_ratio, 1.0);
+    EXPECT_EQ(e.t->lr_schedule, "cosine");
+  }
+  EXPECT_EQ(paper.random_subspace.networks, 2000);  // §3.3
+  EXPECT_EQ(paper.family_search.top_k, 1);
+  // quick: every phase at 4/150 of the paper's epochs, rounded, at least 1.
+  const RunConfig quick = resolve_run_config("quick", nullptr, json{{"threads", 1}});
+  EXPECT_EQ(quick.supernet.epochs, 4);
+  EXPECT_EQ(quick.ofa.kernel.epochs, 3);
+  EXPECT_EQ(quick.ofa.depth_warmup.epochs, 1);
+  EXPECT_EQ(quick.ofa.depth.epochs, 3);
+  EXPECT_EQ(quick.ofa.expand_warmup.epochs, 1);
+  EXPECT_EQ(quick.ofa.expand.epochs, 3);
+  EXPECT_EQ(quick.ofa.expand.warmup_epochs, 0);  // 5 * 4/150 rounds to 0
+  EXPECT_EQ(quick.compofa.warmup.epochs, 1);
+  EXPECT_EQ(quick.compofa.train.epochs, 3);
+  EXPECT_EQ(quick.ofa.expand.threads, 1);  // run-wide settings reach every phase
+  EXPECT_EQ(quick.compofa.train.seed, quick.seed);
+}
+
+TEST(RunConfigTest, OfaPhaseSpacesKeepTheLargestChoices) {
+  space::SpaceOptions options;
+  options.resolution = 28;
+  options.in_channels = 1;
+  options.num_classes = 10;
+  const space::SearchSpace full = space::SearchSpace::from_name("ofa-mbv3", options);
+  const space::SearchSpace kernel = ofa_phase_space(full, 1, 1);
+  const space::SearchSpace depth1 = ofa_phase_space(full, 2, 1);
+  const space::SearchSpace expand1 = ofa_phase_space(full, 0, 2);
+  for (const auto& stage : kernel.spec().stages) {
+    EXPECT_EQ(stage.depths, std::vector<int>{4});
+    EXPECT_EQ(stage.expands, std::vector<int>{6});
+    EXPECT_EQ(stage.kernels, (std::vector<int>{3, 5, 7}));
+  }
+  for (const auto& stage : depth1.spec().stages) EXPECT_EQ(stage.depths, (std::vector<int>{3, 4}));
+  for (const auto& stage : expand1.spec().stages) {
+    EXPECT_EQ(stage.depths, (std::vector<int>{2, 3, 4}));
+    EXPECT_EQ(stage.expands, (std::vector<int>{4, 6}));
+  }
+  // Every phase network is a network of the full space with the same MACs.
+  Rng rng(5);
+  for (int i = 0; i < 50; ++i) {
+    const space::Arch a = expand1.sample(rng);
+    EXPECT_NO_THROW(full.validate(a));
+    EXPECT_EQ(full.macs(a), expand1.macs(a));
+  }
+}
+
 TEST(RunConfigTest, FlagsOverrideTheFileWhichOverridesThePreset) {
   const json file = {{"pairs", {{"count", 77}}}, {"threads", 1}, {"teacher", {{"epochs", 3}}}};
   const json flags = {{"threads", 2}};
@@ -101,8 +167,17 @@ TEST(RunConfigTest, BadInputNamesTheField) {
   const std::string train = error_of([] { resolve_run_config("tiny", json{{"teacher", {{"epochs", 0}}}}, nullptr); });
   EXPECT_TRUE(contains(train, "teacher: ")) << train;
   EXPECT_TRUE(contains(train, "epochs")) << train;
-  const std::string method = error_of([] { resolve_run_config("tiny", nullptr, json{{"method", "ofa"}}); });
-  EXPECT_TRUE(contains(method, "method must be \"sparsenas\"")) << method;
+  const std::string method = error_of([] { resolve_run_config("tiny", nullptr, json{{"method", "darts"}}); });
+  EXPECT_TRUE(contains(method, "method must be one of sparsenas, ofa, compofa, spos, random-subspace, got \"darts\""))
+      << method;
+  const std::string coupled =
+      error_of([] { resolve_run_config("tiny", nullptr, json{{"method", "compofa"}, {"space", "proxyless"}}); });
+  EXPECT_TRUE(contains(coupled, "space must be \"ofa-mbv3\"")) << coupled;
+  const std::string phase = error_of([] { resolve_run_config("tiny", json{{"ofa", {{"depth", {{"n_sub", 0}}}}}}, nullptr); });
+  EXPECT_TRUE(contains(phase, "ofa.depth: ")) << phase;
+  const std::string subspace =
+      error_of([] { resolve_run_config("tiny", json{{"random_subspace", {{"networks", 0}}}}, nullptr); });
+  EXPECT_TRUE(contains(subspace, "random_subspace.networks must be in [1, 1000000], got 0")) << subspace;
   const std::string type = error_of([] { resolve_run_config("tiny", json{{"seed", "x"}}, nullptr); });
   EXPECT_TRUE(contains(type, "seed")) << type;
   const std::string init = error_of([] { resolve_run_config("tiny", json{{"supernet_stage", {{"init", "x"}}}}, nullptr); });

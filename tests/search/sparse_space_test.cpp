@@ -157,6 +157,53 @@ TEST(SparseSpaceTest, DeterministicAndJsonRoundTrip) {
   EXPECT_THROW(bad.get<SparseSpace>(), Error);
 }
 
+TEST(SparseSpaceTest, FromListHoldsEveryNetworkInItsIntervalOfTheExtendedGrid) {
+  // CompOFA's 243 networks in the ofa-mbv3 supernet's space (the compofa method's family).
+  const SearchSpace space = test::fashion_space();
+  space::SpaceOptions options;
+  options.resolution = 28;
+  options.in_channels = 1;
+  options.num_classes = 10;
+  const std::vector<Arch> compofa = SearchSpace::from_name("compofa", options).enumerate();
+  ASSERT_EQ(compofa.size(), 243u);
+  const SparseSpaceConfig config = resolved_config(SparseSpaceConfig{}, space);
+  const SparseSpace list = sparse_space_from_list(space, compofa, config);
+
+  EXPECT_EQ(list.size(), 243);
+  EXPECT_EQ(list.num_evaluations, 0);
+  EXPECT_EQ(list.config.interval, config.interval);
+  // The grid is the default one, widened by whole intervals to cover every network.
+  EXPECT_EQ((config.min_macs - list.config.min_macs) % config.interval, 0);
+  EXPECT_LE(list.config.min_macs, config.min_macs);
+  EXPECT_GE(list.config.max_macs, config.max_macs);
+  std::set<Arch> seen;
+  for (const SparseInterval& interval : list.intervals) {
+    EXPECT_EQ(interval.min_macs, list.config.min_macs + interval.index * list.config.interval);
+    ASSERT_FALSE(interval.archs.empty());
+    for (const SparseArch& a : interval.archs) {
+      EXPECT_GE(a.macs, interval.min_macs);
+      EXPECT_LT(a.macs, interval.max_macs);
+      EXPECT_EQ(a.macs, space.macs(a.arch));
+      EXPECT_EQ(a.arch, space.canonical(a.arch));
+      EXPECT_EQ(a.predicted, 0.0);
+      seen.insert(a.arch);
+    }
+  }
+  std::set<Arch> expected;
+  for (const Arch& a : compofa) expected.insert(space.canonical(a));
+  EXPECT_EQ(seen, expected);
+  const MacsRange range{list.config.min_macs, list.config.max_macs, list.config.interval};
+  EXPECT_EQ(static_cast<int64_t>(list.intervals.size() + list.unreachable.size()), range.num_intervals());
+  for (const SparseInterval& interval : list.unreachable) EXPECT_TRUE(interval.archs.empty());
+
+  // It survives the file round trip (archs checked against the stored space).
+  EXPECT_EQ(nlohmann::json(nlohmann::json(list).get<SparseSpace>()), nlohmann::json(list));
+  // Listing a network twice is an error naming it.
+  std::vector<Arch> twice = {compofa[0], compofa[1], compofa[0]};
+  EXPECT_THROW(sparse_space_from_list(space, twice, config), Error);
+  EXPECT_THROW(sparse_space_from_list(space, {}, config), Error);
+}
+
 TEST(SparseSpaceConfigTest, JsonResolveAndValidate) {
   SparseSpaceConfig config;
   config.top_k = 3;

@@ -18,6 +18,8 @@ void add_run_command(CLI::App& app);
 void add_search_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_space_stats_command(CLI::App& app);
+/// `sparsenas compare RUN_DIR... --out DIR` (pipeline_commands.cpp).
+void add_compare_command(CLI::App& app);
 
 /// Registers every subcommand.
 void add_all_commands(CLI::App& app);

@@ -24,6 +24,7 @@
 #include "sparsenas/nn/static_net.h"
 #include "sparsenas/pipeline/manifest.h"
 #include "sparsenas/pipeline/pipeline.h"
+#include "sparsenas/report/compare.h"
 #include "sparsenas/pipeline/space_stats.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/train/evaluate.h"
@@ -351,7 +352,33 @@ void run_space_stats(const SpaceStatsFlags& f) {
   SNAS_LOG(INFO) << "written " << (fs::path(f.run) / "space_stats.md").string();
 }
 
+struct CompareFlags {
+  std::vector<std::string> runs;
+  std::string out;
+  bool no_plots = false;
+};
+
+void run_compare(const CompareFlags& f) {
+  std::vector<fs::path> dirs(f.runs.begin(), f.runs.end());
+  report::CompareOptions options;
+  options.plots = !f.no_plots;
+  const report::CompareResult result = report::write_comparison(dirs, f.out, options);
+  for (const auto& w : result.warnings) SNAS_LOG(WARN) << "compare: " << w;
+  std::cout << result.markdown.string() << std::endl;
+}
+
 }  // namespace
+
+void add_compare_command(CLI::App& app) {
+  auto f = std::make_shared<CompareFlags>();
+  CLI::App* cmd = app.add_subcommand("compare", "Finished runs of different methods side by side: accuracy vs MACs, "
+                                                "per-interval differences, training and search cost");
+  cmd->add_option("runs", f->runs, "run directories of `sparsenas run` (the first sparsenas run is the reference)")
+      ->required();
+  cmd->add_option("--out", f->out, "output directory for compare.md, compare.json and the plot")->required();
+  cmd->add_flag("--no-plots", f->no_plots, "write the tables only (no gnuplot)");
+  cmd->callback([f] { run_compare(*f); });
+}
 
 void add_space_stats_command(CLI::App& app) {
   auto f = std::make_shared<SpaceStatsFlags>();
@@ -375,7 +402,8 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--config", f->config_file, "JSON file over the preset (keys: docs/run-directory.md, "
                                               "`sparsenas run --print-config`); flags override it");
   cmd->add_option("--out", f->out, "run directory (default runs/<timestamp>)");
-  cmd->add_option("--method", f->method, "sparsenas (default)");
+  cmd->add_option("--method", f->method,
+                  "sparsenas (default), ofa, compofa, spos or random-subspace (stages: docs/run-directory.md)");
   cmd->add_option("--space", f->space, "search space: ofa-mbv3 (default), proxyless, compofa or a JSON file");
   cmd->add_option("--width-mult", f->width_mult, "width multiplier of the space (default 1.0)");
   cmd->add_option("--threads", f->threads, "intra-op threads (default: all cores)");

@@ -217,12 +217,16 @@ void ElasticBlockImpl::reorganize_channels(const std::vector<int>& expand_choice
   torch::Tensor importance = project_weight.abs().sum({0, 2, 3});
   if (expand_stage > 0) {
     // Keep the nesting of earlier phases: channels may only move inside their segment
-    // (OFA: target widths of the sorted expand list, large negative offsets per segment).
+    // (OFA: target widths of the expand list sorted descending, large negative offsets per
+    // segment). As OFA's `for i in range(expand_ratio_stage + 1)`, only the boundaries at the
+    // 2nd..(expand_stage+1)-th largest widths are kept: phase 1 of [3,4,6] keeps the e=4 prefix,
+    // phase 2 also the e=3 prefix.
     std::vector<int> ratios = expand_choices;
     std::sort(ratios.rbegin(), ratios.rend());
     std::vector<int64_t> widths;
     for (int e : ratios) widths.push_back(space_->mid_channels(slot_, e));
-    for (size_t i = 1; i < widths.size(); ++i) {
+    const size_t kept = std::min(widths.size(), static_cast<size_t>(expand_stage) + 1);
+    for (size_t i = 1; i < kept; ++i) {
       importance.narrow(0, widths[i], importance.size(0) - widths[i]).sub_(1e5);
     }
   }

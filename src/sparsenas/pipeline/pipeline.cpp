@@ -36,10 +36,18 @@ namespace sparsenas::pipeline {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::vector<std::string>& stage_names() {
-  static const std::vector<std::string> names = {"teacher",      "proxy",    "pairs",  "predictor",
-                                                 "sparse_space", "supernet", "family", "report"};
-  return names;
+std::vector<std::string> stage_names(const std::string& method) {
+  if (method == "sparsenas") {
+    return {"teacher", "proxy", "pairs", "predictor", "sparse_space", "supernet", "family", "report"};
+  }
+  if (method == "ofa") {
+    return {"teacher",   "kernel",    "depth_warmup",  "depth",  "expand_warmup", "expand",
+            "pairs",     "predictor", "family_search", "family", "report"};
+  }
+  if (method == "compofa") return {"teacher", "compound_warmup", "compound", "family_list", "family", "report"};
+  if (method == "spos") return {"teacher", "supernet", "pairs", "predictor", "family_search", "family", "report"};
+  if (method == "random-subspace") return {"teacher", "subspace", "supernet", "family", "report"};
+  SNAS_FAIL("unknown method \"", method, "\"");
 }
 
 namespace {
@@ -101,6 +109,8 @@ class Pipeline {
  private:
   const data::Splits& splits();
   const space::SearchSpace& space();
+  space::SpaceOptions space_options();
+  nn::Supernet make_supernet() { return nn::Supernet(space(), nn::SupernetOptions{kernel_transform(config_)}); }
   torch::Device device() const { return torch::Device(config_.device); }
   fs::path path(const std::string& relative) const { return dir_ / relative; }
   std::vector<Stage> stages();
@@ -115,10 +125,18 @@ class Pipeline {
                    const std::string& final_file);
   void run_teacher(StageRecord& rec);
   void run_proxy(StageRecord& rec);
-  void run_pairs(StageRecord& rec);
+  void run_pairs(StageRecord& rec, const std::string& checkpoint, const train::TrainConfig& eval);
   void run_predictor(StageRecord& rec);
-  void run_sparse_space(StageRecord& rec);
-  void run_supernet(StageRecord& rec);
+  void run_sparse_space(StageRecord& rec, int64_t top_k);
+  void run_supernet(StageRecord& rec, bool whole_space);
+  // Baselines.
+  std::optional<train::Teacher> load_teacher(const train::TrainConfig& config);
+  void run_phase(StageRecord& rec, const std::string& name, const train::TrainConfig& config,
+                 const space::SearchSpace& sampled, const std::string& init_file, int resort_stage,
+                 const std::string& output);
+  void run_family_list(StageRecord& rec);
+  search::SparseSpaceConfig grid_config();
+  void run_subspace(StageRecord& rec);
   void run_family(StageRecord& rec);
   void run_report(StageRecord& rec);
 
@@ -135,18 +153,20 @@ const data::Splits& Pipeline::splits() {
   return *splits_;
 }
 
+space::SpaceOptions Pipeline::space_options() {
+  const data::Dataset& d = splits().train;
+  SNAS_CHECK(d.height() == d.width(), "images must be square, got ", d.height(), "x", d.width(),
+             " (set data.image_size)");
+  space::SpaceOptions options;
+  options.in_channels = static_cast<int>(d.channels());
+  options.num_classes = static_cast<int>(d.num_classes());
+  options.resolution = static_cast<int>(d.height());
+  options.width_mult = config_.width_mult;
+  return options;
+}
+
 const space::SearchSpace& Pipeline::space() {
-  if (!space_) {
-    const data::Dataset& d = splits().train;
-    SNAS_CHECK(d.height() == d.width(), "images must be square, got ", d.height(), "x", d.width(),
-               " (set data.image_size)");
-    space::SpaceOptions options;
-    options.in_channels = static_cast<int>(d.channels());
-    options.num_classes = static_cast<int>(d.num_classes());
-    options.resolution = static_cast<int>(d.height());
-    options.width_mult = config_.width_mult;
-    space_ = space::SearchSpace::from_name(config_.space, options);
-  }
+  if (!space_) space_ = space::SearchSpace::from_name(config_.space, space_options());
   return *space_;
 }
 
@@ -157,7 +177,7 @@ void Pipeline::check_stop(const std::string& where) const {
 }
 
 nn::Supernet Pipeline::load_supernet(const fs::path& checkpoint) {
-  nn::Supernet net(space());
+  nn::Supernet net = make_supernet();
   train::load_checkpoint(checkpoint, *net, nullptr, /*restore_rng=*/false);
   net->to(device());
   if (config_.supernet.channels_last) nn::to_channels_last(*net);
@@ -173,28 +193,115 @@ std::string Pipeline::output_hash(const Stage& stage) const {
 
 std::vector<Stage> Pipeline::stages() {
   const RunConfig& c = config_;
-  json predictor_json = to_json(c)["predictor"];
+  const json all = to_json(c);
+  json predictor_json = all["predictor"];
   predictor_json["early"].erase("nthread");
-  json sparse_json = to_json(c)["sparse_space"];
+  json sparse_json = all["sparse_space"];
   sparse_json["num_intervals"] = c.sparse_space_stage.num_intervals;
-  json family_json = to_json(c)["family"];
-  return {
-      {"teacher", hashable(c.teacher), {}, {"teacher.pt"}, {"teacher"}, [this](StageRecord& r) { run_teacher(r); }},
-      {"proxy", hashable(c.proxy), {}, {"proxy_supernet.pt"}, {"proxy"}, [this](StageRecord& r) { run_proxy(r); }},
-      {"pairs", to_json(c)["pairs"], {"proxy"}, {"pairs.csv"}, {"pairs.partial.csv"},
-       [this](StageRecord& r) { run_pairs(r); }},
-      {"predictor", predictor_json, {"pairs"}, {"predictor/gbdt.json", "predictors.csv", "predictor/heldout.csv"},
-       {}, [this](StageRecord& r) { run_predictor(r); }},
-      {"sparse_space", sparse_json, {"predictor"}, {"sparse_space.json"}, {},
-       [this](StageRecord& r) { run_sparse_space(r); }},
-      {"supernet", {{"train", hashable(c.supernet)}, {"stage", to_json(c)["supernet_stage"]}},
-       {"teacher", "proxy", "sparse_space"}, {"supernet.pt"}, {"supernet"},
-       [this](StageRecord& r) { run_supernet(r); }},
-      {"family", family_json, {"supernet", "teacher"}, {"family.csv"}, {"family.partial.csv"},
-       [this](StageRecord& r) { run_family(r); }},
-      {"report", json::object(), {"teacher", "proxy", "pairs", "predictor", "sparse_space", "supernet", "family"},
-       {"report.md"}, {}, [this](StageRecord& r) { run_report(r); }},
+  json search_json = sparse_json;
+  search_json["top_k"] = c.family_search.top_k;
+  const json family_json = all["family"];
+  const json supernet_json = {{"train", hashable(c.supernet)}, {"stage", all["supernet_stage"]}};
+
+  std::vector<Stage> out;
+  out.push_back({"teacher", hashable(c.teacher), {}, {"teacher.pt"}, {"teacher"},
+                 [this](StageRecord& r) { run_teacher(r); }});
+  // A training phase of a baseline: `name`/ holds its checkpoint and history.
+  auto phase = [&](const std::string& name, const train::TrainConfig& t, const std::string& input,
+                   const std::string& output, std::function<void(StageRecord&)> run) {
+    out.push_back({name, hashable(t), {input, "teacher"}, {output}, {name}, std::move(run)});
   };
+  auto pairs_on = [&](const std::string& trained, const std::string& checkpoint, const train::TrainConfig* eval) {
+    out.push_back({"pairs", all["pairs"], {trained}, {"pairs.csv"}, {"pairs.partial.csv"},
+                   [this, checkpoint, eval](StageRecord& r) { run_pairs(r, checkpoint, *eval); }});
+    out.push_back({"predictor", predictor_json, {"pairs"},
+                   {"predictor/gbdt.json", "predictors.csv", "predictor/heldout.csv"}, {},
+                   [this](StageRecord& r) { run_predictor(r); }});
+  };
+  auto family_of = [&](std::vector<std::string> inputs) {
+    inputs.push_back("teacher");
+    out.push_back({"family", family_json, inputs, {"family.csv"}, {"family.partial.csv"},
+                   [this](StageRecord& r) { run_family(r); }});
+  };
+
+  if (c.method == "sparsenas") {
+    out.push_back({"proxy", hashable(c.proxy), {}, {"proxy_supernet.pt"}, {"proxy"},
+                   [this](StageRecord& r) { run_proxy(r); }});
+    pairs_on("proxy", "proxy_supernet.pt", &c.proxy);
+    out.push_back({"sparse_space", sparse_json, {"predictor"}, {"sparse_space.json"}, {},
+                   [this](StageRecord& r) { run_sparse_space(r, config_.sparse_space.top_k); }});
+    out.push_back({"supernet", supernet_json, {"teacher", "proxy", "sparse_space"}, {"supernet.pt"}, {"supernet"},
+                   [this](StageRecord& r) { run_supernet(r, false); }});
+    family_of({"supernet"});
+  } else if (c.method == "ofa") {
+    // Progressive shrinking (reference §3.1): kernel, depth 1 and 2, expand 1 and 2; each phase
+    // starts from the previous one; expand phases first re-sort the channels (OFA
+    // re_organize_middle_weights(expand_ratio_stage = phase)).
+    struct Ph {
+      const char* name;
+      const train::TrainConfig* config;
+      size_t depths, expands;
+      int resort;
+    };
+    const Ph phases[] = {{"kernel", &c.ofa.kernel, 1, 1, -1},
+                         {"depth_warmup", &c.ofa.depth_warmup, 2, 1, -1},
+                         {"depth", &c.ofa.depth, 0, 1, -1},
+                         {"expand_warmup", &c.ofa.expand_warmup, 0, 2, 1},
+                         {"expand", &c.ofa.expand, 0, 0, 2}};
+    std::string previous = "teacher";
+    for (size_t i = 0; i < std::size(phases); ++i) {
+      const Ph ph = phases[i];
+      const std::string output = i + 1 == std::size(phases) ? "supernet.pt" : std::string(ph.name) + ".pt";
+      const std::string init = previous + ".pt";
+      phase(ph.name, *ph.config, previous, output, [this, ph, init, output](StageRecord& r) {
+        run_phase(r, ph.name, *ph.config, ofa_phase_space(space(), ph.depths, ph.expands), init, ph.resort, output);
+      });
+      previous = ph.name;
+    }
+    pairs_on("expand", "supernet.pt", &c.supernet);
+    out.push_back({"family_search", search_json, {"predictor"}, {"sparse_space.json"}, {},
+                   [this](StageRecord& r) { run_sparse_space(r, config_.family_search.top_k); }});
+    family_of({"expand", "family_search"});
+  } else if (c.method == "compofa") {
+    // CompOFA (reference §7.2): the coupled space, from the teacher, two phases with a full
+    // channel re-sort before each, no kernel transform (make_supernet).
+    auto compofa_space = [this] { return space::SearchSpace::from_name("compofa", space_options()); };
+    phase("compound_warmup", c.compofa.warmup, "teacher", "compound_warmup.pt",
+          [this, compofa_space](StageRecord& r) {
+            run_phase(r, "compound_warmup", config_.compofa.warmup, compofa_space(), "teacher.pt", 0,
+                      "compound_warmup.pt");
+          });
+    phase("compound", c.compofa.train, "compound_warmup", "supernet.pt", [this, compofa_space](StageRecord& r) {
+      run_phase(r, "compound", config_.compofa.train, compofa_space(), "compound_warmup.pt", 0, "supernet.pt");
+    });
+    out.push_back({"family_list", sparse_json, {}, {"sparse_space.json"}, {},
+                   [this](StageRecord& r) { run_family_list(r); }});
+    family_of({"compound", "family_list"});
+  } else if (c.method == "spos") {
+    // Uniform single-path sampling over the whole space, trained as the sparse supernet (same
+    // `supernet` settings, init and distillation), so that only the sampled space differs.
+    out.push_back({"supernet", supernet_json, {"teacher"}, {"supernet.pt"}, {"supernet"},
+                   [this](StageRecord& r) { run_supernet(r, true); }});
+    pairs_on("supernet", "supernet.pt", &c.supernet);
+    out.push_back({"family_search", search_json, {"predictor"}, {"sparse_space.json"}, {},
+                   [this](StageRecord& r) { run_sparse_space(r, config_.family_search.top_k); }});
+    family_of({"supernet", "family_search"});
+  } else if (c.method == "random-subspace") {
+    // Paper §3.3 / Fig. 3: N random networks instead of the predicted-good ones, trained as the
+    // sparse supernet.
+    out.push_back({"subspace", {{"random_subspace", all["random_subspace"]}, {"grid", sparse_json}}, {},
+                   {"sparse_space.json"}, {}, [this](StageRecord& r) { run_subspace(r); }});
+    out.push_back({"supernet", supernet_json, {"teacher", "subspace"}, {"supernet.pt"}, {"supernet"},
+                   [this](StageRecord& r) { run_supernet(r, false); }});
+    family_of({"supernet"});
+  } else {
+    SNAS_FAIL("unknown method \"", c.method, "\"");
+  }
+  std::vector<std::string> before;
+  for (const Stage& st : out) before.push_back(st.name);
+  out.push_back({"report", json::object(), before, {"report.md"}, {}, [this](StageRecord& r) { run_report(r); }});
+  SNAS_INTERNAL_ASSERT(before.size() + 1 == stage_names(c.method).size(), "stage list of ", c.method);
+  return out;
 }
 
 RunSummary Pipeline::run() {
@@ -316,7 +423,7 @@ void Pipeline::train_stage(StageRecord& rec, const std::string& name, const trai
   // The initial weights (and the dropout masks that follow) come from LibTorch's default
   // generator: seed it per stage so that a run is reproducible.
   torch::manual_seed(mix_seed(config.seed, std::stoull(hash_string(name), nullptr, 16)));
-  nn::Supernet net(space());
+  nn::Supernet net = make_supernet();
   if (resume) {
     SNAS_LOG(INFO) << name << ": continuing from " << checkpoint.string();
   } else if (init) {
@@ -361,43 +468,97 @@ void Pipeline::run_proxy(StageRecord& rec) {
               "proxy_supernet.pt");
 }
 
-void Pipeline::run_supernet(StageRecord& rec) {
-  const search::SparseSpace sparse = search::read_sparse_space(path("sparse_space.json"));
-  const std::vector<space::Arch> archs = sparse.archs();
-  SNAS_CHECK(!archs.empty(), "the sparse space in ", path("sparse_space.json"), " has no networks");
-  train::ListSampler sampler(archs);
-  // Validate a few networks spread over the MACs range (first, last, evenly in between).
+std::optional<train::Teacher> Pipeline::load_teacher(const train::TrainConfig& config) {
+  if (config.kd_ratio <= 0) return std::nullopt;
+  nn::Supernet teacher_net = make_supernet();
+  train::load_checkpoint(path("teacher.pt"), *teacher_net, nullptr, /*restore_rng=*/false);
+  return train::make_teacher(teacher_net, space().max_arch());
+}
+
+void Pipeline::run_supernet(StageRecord& rec, bool whole_space) {
+  std::unique_ptr<train::ArchSampler> sampler;
   std::vector<space::Arch> val;
-  const int64_t k = std::min<int64_t>(config_.supernet_stage.val_networks, static_cast<int64_t>(sparse.intervals.size()));
-  for (int64_t i = 0; i < k; ++i) {
-    const size_t at = k == 1 ? 0 : static_cast<size_t>(i * (sparse.intervals.size() - 1) / (k - 1));
-    val.push_back(sparse.intervals[at].archs.front().arch);
+  std::optional<int64_t> networks;
+  const int64_t k = config_.supernet_stage.val_networks;
+  if (whole_space) {  // spos
+    sampler = std::make_unique<train::UniformSampler>(space());
+    for (const space::Arch& a : {space().max_arch(), space().min_arch()}) {
+      if (static_cast<int64_t>(val.size()) < k) val.push_back(a);
+    }
+  } else {
+    const search::SparseSpace sparse = search::read_sparse_space(path("sparse_space.json"));
+    const std::vector<space::Arch> archs = sparse.archs();
+    SNAS_CHECK(!archs.empty(), "the sparse space in ", path("sparse_space.json"), " has no networks");
+    sampler = std::make_unique<train::ListSampler>(archs);
+    // Validate a few networks spread over the MACs range (first, last, evenly in between).
+    const int64_t n = std::min<int64_t>(k, static_cast<int64_t>(sparse.intervals.size()));
+    for (int64_t i = 0; i < n; ++i) {
+      const size_t at = n == 1 ? 0 : static_cast<size_t>(i * (sparse.intervals.size() - 1) / (n - 1));
+      val.push_back(sparse.intervals[at].archs.front().arch);
+    }
+    networks = static_cast<int64_t>(archs.size());
   }
   const fs::path init_from = path(config_.supernet_stage.init == "teacher" ? "teacher.pt" : "proxy_supernet.pt");
+  SNAS_CHECK(config_.supernet_stage.init == "teacher" || config_.method == "sparsenas",
+             "supernet_stage.init \"proxy\" needs method sparsenas (only it trains a proxy), got method ",
+             config_.method);
   auto init = [&](nn::SupernetImpl& net) {
     train::load_checkpoint(init_from, net, nullptr, /*restore_rng=*/false);
     SNAS_LOG(INFO) << "supernet: initialised from " << init_from.string();
   };
-  std::optional<train::Teacher> teacher;
-  if (config_.supernet.kd_ratio > 0) {
-    nn::Supernet teacher_net(space());
-    train::load_checkpoint(path("teacher.pt"), *teacher_net, nullptr, /*restore_rng=*/false);
-    teacher = train::make_teacher(teacher_net, space().max_arch());
-  }
-  train_stage(rec, "supernet", config_.supernet, sampler, val, init, std::move(teacher), "supernet.pt");
-  rec.metrics["networks"] = static_cast<int64_t>(archs.size());
+  train_stage(rec, "supernet", config_.supernet, *sampler, val, init, load_teacher(config_.supernet), "supernet.pt");
+  if (networks) rec.metrics["networks"] = *networks;
+}
+
+// A supernet training phase of a baseline: starts from `init_file` (channels re-sorted when
+// `resort_stage` >= 0), samples uniformly from `sampled`, distils from the teacher when the
+// config's kd_ratio > 0, validates the phase's largest and smallest network.
+void Pipeline::run_phase(StageRecord& rec, const std::string& name, const train::TrainConfig& config,
+                         const space::SearchSpace& sampled, const std::string& init_file, int resort_stage,
+                         const std::string& output) {
+  train::UniformSampler sampler(sampled);
+  auto init = [&](nn::SupernetImpl& net) {
+    train::load_checkpoint(path(init_file), net, nullptr, /*restore_rng=*/false);
+    if (resort_stage >= 0) net.reorganize_channels(resort_stage);
+    SNAS_LOG(INFO) << name << ": initialised from " << init_file
+                   << (resort_stage >= 0 ? ", channels re-sorted (stage " + std::to_string(resort_stage) + ")" : "");
+  };
+  const std::vector<space::Arch> val = {space().canonical(sampled.max_arch()), space().canonical(sampled.min_arch())};
+  train_stage(rec, name, config, sampler, val, init, load_teacher(config), output);
+}
+
+// compofa: the whole coupled space is the family (243 networks), on the sparse space's grid.
+void Pipeline::run_family_list(StageRecord& rec) {
+  const space::SearchSpace compofa = space::SearchSpace::from_name("compofa", space_options());
+  search::SparseSpaceConfig cfg = grid_config();
+  const search::SparseSpace list = search::sparse_space_from_list(space(), compofa.enumerate(), cfg);
+  search::write_sparse_space(path("sparse_space.json"), list);
+  rec.metrics = {{"networks", list.size()},
+                 {"intervals", static_cast<int64_t>(list.intervals.size())},
+                 {"unreachable", static_cast<int64_t>(list.unreachable.size())}};
+}
+
+// random-subspace: N distinct random networks of the space, on the sparse space's grid.
+void Pipeline::run_subspace(StageRecord& rec) {
+  Rng rng(mix_seed(config_.random_subspace.seed, 0x5355'4253'5041'4345ULL));
+  const std::vector<space::Arch> archs = space().sample_distinct(config_.random_subspace.networks, rng);
+  const search::SparseSpace list = search::sparse_space_from_list(space(), archs, grid_config());
+  search::write_sparse_space(path("sparse_space.json"), list);
+  rec.metrics = {{"networks", list.size()},
+                 {"intervals", static_cast<int64_t>(list.intervals.size())},
+                 {"unreachable", static_cast<int64_t>(list.unreachable.size())}};
 }
 
 // ---------------------------------------------------------------------------------------------
 // Stage 3: architecture-accuracy pairs.
 
-void Pipeline::run_pairs(StageRecord& rec) {
+void Pipeline::run_pairs(StageRecord& rec, const std::string& checkpoint, const train::TrainConfig& eval) {
   const auto& d = splits();
   SNAS_CHECK(d.val.size() > 0, "the pairs stage needs a validation split: set data.val_size > 0");
   const space::SearchSpace& sp = space();
   Rng rng(mix_seed(config_.pairs.seed, 0x5041'4952'5300ULL));
   const std::vector<space::Arch> archs = sp.sample_distinct(config_.pairs.count, rng);
-  nn::Supernet net = load_supernet(path("proxy_supernet.pt"));
+  nn::Supernet net = load_supernet(path(checkpoint));
   const data::Dataset recal = train::bn_recalibration_subset(d.train, config_.pairs.bn_recal_images);
   const data::Dataset val = first_images(d.val, config_.pairs.val_images);
 
@@ -416,7 +577,7 @@ void Pipeline::run_pairs(StageRecord& rec) {
   }
   Progress progress("pairs", static_cast<int64_t>(archs.size()), "net");
   progress.step(static_cast<int64_t>(pairs.size()));
-  const int64_t batch = config_.proxy.eval_batch;
+  const int64_t batch = eval.eval_batch;
   auto save_partial = [&] { pairs.write_csv(partial_path); };
   for (size_t i = pairs.size(); i < archs.size(); ++i) {
     if (train::stop_requested()) {
@@ -424,7 +585,7 @@ void Pipeline::run_pairs(StageRecord& rec) {
       check_stop("pairs (" + std::to_string(pairs.size()) + " networks saved)");
     }
     const space::Arch& arch = archs[i];
-    train::recalibrate_bn(*net, arch, recal, config_.proxy.bn_recal_batch, d.mean, d.std, device());
+    train::recalibrate_bn(*net, arch, recal, eval.bn_recal_batch, d.mean, d.std, device());
     const train::EvalResult r = train::evaluate(*net, arch, val, batch, d.mean, d.std, device());
     pairs.pairs.push_back({arch, sp.macs(arch), sp.params(arch), r.top1});
     progress.step(1, "top-1 " + std::to_string(r.top1 * 100).substr(0, 5) + "%");
@@ -472,15 +633,24 @@ void Pipeline::run_predictor(StageRecord& rec) {
 // ---------------------------------------------------------------------------------------------
 // Stage 5: sparse space.
 
-void Pipeline::run_sparse_space(StageRecord& rec) {
-  auto early = predictor::XgbAccuracyPredictor::load(path("predictor/gbdt.json"), space());
-  early.model().set_nthread(train::resolved_threads(config_.teacher));
+// The sparse space's MACs grid: sparse_space's range, split into num_intervals when set.
+search::SparseSpaceConfig Pipeline::grid_config() {
   search::SparseSpaceConfig cfg = config_.sparse_space;
   if (config_.sparse_space_stage.num_intervals > 0) {
     cfg = search::resolved_config(cfg, space());
     const int64_t n = config_.sparse_space_stage.num_intervals;
     cfg.interval = std::max<int64_t>(1, (cfg.max_macs - cfg.min_macs + n - 1) / n);
   }
+  return cfg;
+}
+
+// sparsenas: the sparse space (top_k per interval by the early predictor, before training).
+// ofa, spos: the family search (top_k by the predictor fitted on the trained supernet).
+void Pipeline::run_sparse_space(StageRecord& rec, int64_t top_k) {
+  auto early = predictor::XgbAccuracyPredictor::load(path("predictor/gbdt.json"), space());
+  early.model().set_nthread(train::resolved_threads(config_.teacher));
+  search::SparseSpaceConfig cfg = grid_config();
+  cfg.top_k = top_k;
   const search::FitnessFn fitness = [&early](const std::vector<space::Arch>& archs) {
     return early.predict(archs);
   };
@@ -588,7 +758,7 @@ void Pipeline::run_family(StageRecord& rec) {
   fs::remove(partial_path);
 
   // The teacher on the same images, for the report (Table 7).
-  nn::Supernet teacher = load_supernet(path("teacher.pt"));
+  nn::Supernet teacher = load_supernet(path("teacher.pt"));  // same options as the run
   const space::Arch max = sp.max_arch();
   const double teacher_val = train::evaluate(*teacher, max, val, batch, d.mean, d.std, device()).top1;
   const double teacher_test = test.size() > 0 ? train::evaluate(*teacher, max, test, batch, d.mean, d.std, device()).top1
@@ -627,6 +797,25 @@ void Pipeline::run_report(StageRecord& rec) {
 
 }  // namespace
 
+// The space of one OFA phase: `space` with only the `depths` largest depth choices and the
+// `expands` largest expand choices of every stage (0 = all); kernels stay elastic.
+space::SearchSpace ofa_phase_space(const space::SearchSpace& space, size_t depths, size_t expands) {
+  space::SpaceSpec spec = space.spec();
+  auto keep_largest = [](std::vector<int>& choices, size_t n) {
+    std::sort(choices.rbegin(), choices.rend());
+    if (n > 0 && choices.size() > n) choices.resize(n);
+    std::sort(choices.begin(), choices.end());
+  };
+  for (space::StageSpec& stage : spec.stages) {
+    SNAS_CHECK(stage.coupled_expands.empty(), "method ofa needs a space without coupled expands, got ", space.name());
+    if (stage.stored_expand == 0) stage.stored_expand = *std::max_element(stage.expands.begin(), stage.expands.end());
+    if (stage.stored_kernel == 0) stage.stored_kernel = *std::max_element(stage.kernels.begin(), stage.kernels.end());
+    keep_largest(stage.depths, depths);
+    keep_largest(stage.expands, expands);
+  }
+  return space::SearchSpace(spec);
+}
+
 RunSummary run_pipeline(const RunConfig& config, const fs::path& dir) {
   config.validate();
   return Pipeline(config, dir).run();
@@ -657,7 +846,7 @@ DeployableNetwork load_network(const RunInfo& run, const space::Arch& arch_in) {
   train::TrainConfig tc = run.config.supernet;
   nn::configure_cpu_threads(static_cast<int>(train::resolved_threads(tc)));
   const data::Splits d = data::load_splits(run.config.data);
-  nn::Supernet net(sp);
+  nn::Supernet net(sp, nn::SupernetOptions{kernel_transform(run.config)});
   train::load_checkpoint(run.dir / "supernet.pt", *net, nullptr, /*restore_rng=*/false);
   net->eval();
   const data::Dataset recal = train::bn_recalibration_subset(d.train, run.config.family.bn_recal_images);

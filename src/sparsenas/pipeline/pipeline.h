@@ -26,9 +26,19 @@ class Interrupted : public Error {
   using Error::Error;
 };
 
-/// The stage names in order: teacher, proxy, pairs, predictor, sparse_space, supernet, family,
-/// report.
-const std::vector<std::string>& stage_names();
+/// The stage names of a method, in order. sparsenas: teacher, proxy, pairs, predictor,
+/// sparse_space, supernet, family, report. ofa: teacher, kernel, depth_warmup, depth,
+/// expand_warmup, expand, pairs, predictor, family_search, family, report. compofa: teacher,
+/// compound_warmup, compound, family_list, family, report. spos: teacher, supernet, pairs,
+/// predictor, family_search, family, report. random-subspace: teacher, subspace, supernet, family,
+/// report. Throws for an unknown method.
+std::vector<std::string> stage_names(const std::string& method = "sparsenas");
+
+/// The space one OFA progressive-shrinking phase samples from: `space` with only the `depths`
+/// largest depth choices and the `expands` largest expand choices of every stage (0 = all);
+/// kernels stay elastic; stored kernel and expand sizes unchanged, so the weights are the same.
+/// Kernel phase (1, 1), depth phases (2, 1) and (0, 1), expand phases (0, 2) and (0, 0).
+space::SearchSpace ofa_phase_space(const space::SearchSpace& space, size_t depths, size_t expands);
 
 /// What `run_pipeline` did.
 struct RunSummary {

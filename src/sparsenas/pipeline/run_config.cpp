@@ -1,5 +1,7 @@
 #include "sparsenas/pipeline/run_config.h"
 
+#include <algorithm>
+#include <cmath>
 #include <functional>
 
 #include "sparsenas/core/error.h"
@@ -47,23 +49,105 @@ RunConfig paper_defaults() {
   c.supernet.n_sub = 3;
   c.supernet.kd_ratio = 1.0;
   c.supernet.warmup_epochs = 0;
+
+  // OFA progressive shrinking (reference §3.1): OFA's learning rates at batch 2048 (kernel 0.96,
+  // warm-up phases 0.08, long phases 0.24) scaled to our batch 128 as the teacher's 2.6 -> 0.1625;
+  // warm-up from OFA's default warmup_lr, the per-GPU base rate (lr / 32 GPUs). KD from the teacher.
+  auto phase = [](int64_t epochs, int64_t warmup, double lr, int64_t n_sub, double gpus) {
+    train::TrainConfig t;
+    t.epochs = epochs;
+    t.warmup_epochs = warmup;
+    t.lr = lr;
+    t.warmup_lr = warmup > 0 ? lr / gpus : 0.0;
+    t.n_sub = n_sub;
+    t.kd_ratio = 1.0;
+    return t;
+  };
+  c.ofa.kernel = phase(125, 5, 0.96 * 128 / 2048, 1, 32);
+  c.ofa.depth_warmup = phase(25, 0, 0.08 * 128 / 2048, 2, 32);
+  c.ofa.depth = phase(125, 5, 0.24 * 128 / 2048, 2, 32);
+  c.ofa.expand_warmup = phase(25, 0, 0.08 * 128 / 2048, 4, 32);
+  c.ofa.expand = phase(125, 5, 0.24 * 128 / 2048, 4, 32);
+  // CompOFA (reference §7.2): 0.08 and 0.24 at batch 2048 on 8 GPUs, n_sub 4.
+  c.compofa.warmup = phase(25, 0, 0.08 * 128 / 2048, 4, 8);
+  c.compofa.train = phase(125, 5, 0.24 * 128 / 2048, 4, 8);
   return c;
+}
+
+// The paper's epochs (Table 4) of every supernet phase times `factor` (at least 1; warm-up epochs
+// rounded, so they vanish below factor 0.1), so that the methods' costs keep the paper's ratios
+// as far as whole epochs allow. The teacher and the proxy are set by each preset.
+json scaled_phases(double factor, const json& extra) {
+  auto epochs = [&](int64_t paper) { return std::max<int64_t>(1, std::llround(paper * factor)); };
+  const int64_t warmup = std::llround(5 * factor);
+  json p = {
+      {"supernet", {{"epochs", epochs(150)}}},
+      {"ofa",
+       {{"kernel", {{"epochs", epochs(125)}, {"warmup_epochs", warmup}}},
+        {"depth_warmup", {{"epochs", epochs(25)}}},
+        {"depth", {{"epochs", epochs(125)}, {"warmup_epochs", warmup}}},
+        {"expand_warmup", {{"epochs", epochs(25)}}},
+        {"expand", {{"epochs", epochs(125)}, {"warmup_epochs", warmup}}}}},
+      {"compofa",
+       {{"warmup", {{"epochs", epochs(25)}}}, {"train", {{"epochs", epochs(125)}, {"warmup_epochs", warmup}}}}},
+  };
+  if (!extra.is_null()) {
+    for (auto& [key, value] : p.items()) {
+      if (key == "supernet") {
+        value.merge_patch(extra);
+        continue;
+      }
+      for (auto& [name, section] : value.items()) section.merge_patch(extra);
+    }
+  }
+  return p;
 }
 
 const char* const kPresets[] = {"tiny", "quick", "standard", "paper"};
 
 }  // namespace
 
+const std::vector<std::string>& method_names() {
+  static const std::vector<std::string> names = {"sparsenas", "ofa", "compofa", "spos", "random-subspace"};
+  return names;
+}
+
+std::vector<std::pair<std::string, train::TrainConfig*>> RunConfig::train_sections() {
+  return {{"teacher", &teacher},
+          {"proxy", &proxy},
+          {"supernet", &supernet},
+          {"ofa.kernel", &ofa.kernel},
+          {"ofa.depth_warmup", &ofa.depth_warmup},
+          {"ofa.depth", &ofa.depth},
+          {"ofa.expand_warmup", &ofa.expand_warmup},
+          {"ofa.expand", &ofa.expand},
+          {"compofa.warmup", &compofa.warmup},
+          {"compofa.train", &compofa.train}};
+}
+
 void RunConfig::validate() const {
-  SNAS_CHECK(method == "sparsenas", "method must be \"sparsenas\" (the baselines ofa, compofa, spos and ",
-             "random-subspace are not implemented yet), got \"", method, "\"");
+  const auto& methods = method_names();
+  if (std::find(methods.begin(), methods.end(), method) == methods.end()) {
+    std::string list;
+    for (const auto& m : methods) list += (list.empty() ? "" : ", ") + m;
+    SNAS_FAIL("method must be one of ", list, ", got \"", method, "\"");
+  }
   SNAS_CHECK(!space.empty(), "space must name a search space or a JSON file, got \"\"");
+  SNAS_CHECK(method != "compofa" || space == "ofa-mbv3",
+             "method compofa trains CompOFA's coupled networks inside the ofa-mbv3 supernet: space must be ",
+             "\"ofa-mbv3\", got \"", space, "\"");
   SNAS_CHECK(width_mult > 0 && width_mult <= 4, "width_mult must be in (0, 4], got ", width_mult);
   SNAS_CHECK(threads >= 0 && threads <= 1024, "threads must be in [0, 1024] (0 = all cores), got ", threads);
   in_section("data", [&] { data.validate(); });
   in_section("teacher", [&] { teacher.validate(); });
   in_section("proxy", [&] { proxy.validate(); });
-  in_section("supernet", [&] { supernet.validate(); });
+  for (auto& [name, section] : const_cast<RunConfig*>(this)->train_sections()) {
+    in_section(name, [&] { section->validate(); });
+  }
+  SNAS_CHECK(random_subspace.networks >= 1 && random_subspace.networks <= 1000000,
+             "random_subspace.networks must be in [1, 1000000], got ", random_subspace.networks);
+  SNAS_CHECK(family_search.top_k >= 1 && family_search.top_k <= 1000,
+             "family_search.top_k must be in [1, 1000], got ", family_search.top_k);
   SNAS_CHECK(pairs.count >= 2 && pairs.count <= 1000000, "pairs.count must be in [2, 1000000], got ",
              pairs.count);
   SNAS_CHECK(pairs.val_images >= 0, "pairs.val_images must be >= 0 (0 = all), got ", pairs.val_images);
@@ -132,6 +216,15 @@ json to_json(const RunConfig& c) {
         {"bn_recal_images", c.family.bn_recal_images},
         {"latency_warmup", c.family.latency_warmup},
         {"latency_repeats", c.family.latency_repeats}}},
+      {"ofa",
+       {{"kernel", c.ofa.kernel},
+        {"depth_warmup", c.ofa.depth_warmup},
+        {"depth", c.ofa.depth},
+        {"expand_warmup", c.ofa.expand_warmup},
+        {"expand", c.ofa.expand}}},
+      {"compofa", {{"warmup", c.compofa.warmup}, {"train", c.compofa.train}}},
+      {"random_subspace", {{"networks", c.random_subspace.networks}, {"seed", c.random_subspace.seed}}},
+      {"family_search", {{"top_k", c.family_search.top_k}}},
   };
 }
 
@@ -139,7 +232,8 @@ RunConfig run_config_from_json(const json& j) {
   RunConfig c = paper_defaults();
   check_keys(j, "run config",
              {"method", "preset", "space", "width_mult", "seed", "threads", "device", "data", "teacher", "proxy",
-              "pairs", "predictor", "sparse_space", "sparse_space_stage", "supernet", "supernet_stage", "family"});
+              "pairs", "predictor", "sparse_space", "sparse_space_stage", "supernet", "supernet_stage", "family",
+              "ofa", "compofa", "random_subspace", "family_search"});
   read_field(j, "run config", "method", c.method);
   read_field(j, "run config", "preset", c.preset);
   read_field(j, "run config", "space", c.space);
@@ -151,6 +245,35 @@ RunConfig run_config_from_json(const json& j) {
   if (j.contains("teacher")) in_section("teacher", [&] { train::from_json(j["teacher"], c.teacher); });
   if (j.contains("proxy")) in_section("proxy", [&] { train::from_json(j["proxy"], c.proxy); });
   if (j.contains("supernet")) in_section("supernet", [&] { train::from_json(j["supernet"], c.supernet); });
+  if (j.contains("ofa")) {
+    const json& o = j["ofa"];
+    check_keys(o, "ofa", {"kernel", "depth_warmup", "depth", "expand_warmup", "expand"});
+    for (auto& [key, section] : std::vector<std::pair<const char*, train::TrainConfig*>>{
+             {"kernel", &c.ofa.kernel},
+             {"depth_warmup", &c.ofa.depth_warmup},
+             {"depth", &c.ofa.depth},
+             {"expand_warmup", &c.ofa.expand_warmup},
+             {"expand", &c.ofa.expand}}) {
+      if (o.contains(key)) in_section(std::string("ofa.") + key, [&] { train::from_json(o[key], *section); });
+    }
+  }
+  if (j.contains("compofa")) {
+    const json& o = j["compofa"];
+    check_keys(o, "compofa", {"warmup", "train"});
+    if (o.contains("warmup")) in_section("compofa.warmup", [&] { train::from_json(o["warmup"], c.compofa.warmup); });
+    if (o.contains("train")) in_section("compofa.train", [&] { train::from_json(o["train"], c.compofa.train); });
+  }
+  if (j.contains("random_subspace")) {
+    const json& r = j["random_subspace"];
+    check_keys(r, "random_subspace", {"networks", "seed"});
+    read_field(r, "random_subspace", "networks", c.random_subspace.networks);
+    read_field(r, "random_subspace", "seed", c.random_subspace.seed);
+  }
+  if (j.contains("family_search")) {
+    const json& f = j["family_search"];
+    check_keys(f, "family_search", {"top_k"});
+    read_field(f, "family_search", "top_k", c.family_search.top_k);
+  }
   if (j.contains("pairs")) {
     const json& p = j["pairs"];
     check_keys(p, "pairs", {"count", "seed", "val_images", "bn_recal_images"});
@@ -201,7 +324,8 @@ json preset_patch(const std::string& name) {
   if (name == "paper") return json::object();  // the defaults are the paper's settings
   if (name == "tiny") {
     // Seconds: a few hundred images, one epoch per stage, a handful of networks (tests).
-    return json::parse(R"({
+    json p = scaled_phases(0.0, json::parse(R"({"batch_size": 64, "checkpoint_every": 2, "bn_recal_images": 128})"));
+    p.merge_patch(json::parse(R"({
       "preset": "tiny",
       "data": {"train_limit": 384, "val_size": 256, "test_limit": 256},
       "teacher": {"epochs": 1, "batch_size": 64, "lr": 0.05, "checkpoint_every": 2, "bn_recal_images": 128},
@@ -214,8 +338,10 @@ json preset_patch(const std::string& name) {
                    "bn_recal_images": 128},
       "supernet_stage": {"val_networks": 1},
       "family": {"val_images": 128, "test_images": 128, "bn_recal_images": 128, "latency_warmup": 1,
-                 "latency_repeats": 3}
-    })");
+                 "latency_repeats": 3},
+      "random_subspace": {"networks": 6}
+    })"));
+    return p;
   }
   if (name == "quick") {
     // The README's main job: <= 20 minutes on 2 cores for Fashion-MNIST (BENCHMARKS.md).
@@ -225,7 +351,10 @@ json preset_patch(const std::string& name) {
     // Pairs are evaluated on the whole validation split: on 1,000 images the sampling noise of one
     // accuracy (about 1.4 points) exceeded the spread between networks (0.8 points) and the early
     // predictor's Kendall tau was 0.02.
-    return json::parse(R"({
+    // Baselines: every supernet phase at 4/150 of the paper's epochs (Table 4), the factor of the
+    // sparse supernet's 4 epochs; the random sub-space has as many networks as the sparse space.
+    json p = scaled_phases(4.0 / 150, nullptr);
+    p.merge_patch(json::parse(R"({
       "preset": "quick",
       "data": {"train_limit": 12000, "val_size": 2000},
       "teacher": {"epochs": 4, "lr": 0.1},
@@ -234,20 +363,25 @@ json preset_patch(const std::string& name) {
       "sparse_space_stage": {"num_intervals": 16},
       "supernet": {"epochs": 4, "step_epochs": 1, "lr": 0.016, "step_lr": 0.0016},
       "supernet_stage": {"val_networks": 2},
-      "family": {"test_images": 3000, "bn_recal_images": 500, "latency_warmup": 3, "latency_repeats": 10}
-    })");
+      "family": {"test_images": 3000, "bn_recal_images": 500, "latency_warmup": 3, "latency_repeats": 10},
+      "random_subspace": {"networks": 80}
+    })"));
+    return p;
   }
   if (name == "standard") {
     // The method comparison on Fashion-MNIST: about 2 hours on 2 cores.
-    return json::parse(R"({
+    json p = scaled_phases(5.0 / 150, nullptr);
+    p.merge_patch(json::parse(R"({
       "preset": "standard",
       "teacher": {"epochs": 6, "lr": 0.1},
       "proxy": {"epochs": 1},
       "pairs": {"count": 500, "val_images": 2000},
       "sparse_space_stage": {"num_intervals": 50},
       "supernet": {"epochs": 5, "step_epochs": 1, "lr": 0.016, "step_lr": 0.0016},
-      "family": {"latency_repeats": 20}
-    })");
+      "family": {"latency_repeats": 20},
+      "random_subspace": {"networks": 250}
+    })"));
+    return p;
   }
   std::string list;
   for (const char* p : kPresets) list += (list.empty() ? "" : ", ") + std::string(p);
@@ -266,7 +400,7 @@ RunConfig resolve_run_config(const std::string& preset, const json& file, const 
   }
   if (!flags.is_null()) merged.merge_patch(flags);
   RunConfig c = run_config_from_json(merged);
-  for (train::TrainConfig* t : {&c.teacher, &c.proxy, &c.supernet}) {
+  for (auto& [name, t] : c.train_sections()) {
     t->threads = c.threads;
     t->device = c.device;
     t->seed = c.seed;

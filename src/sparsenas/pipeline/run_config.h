@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -58,11 +59,47 @@ struct FamilyConfig {
   int64_t latency_repeats = 30;    ///< timed batch-1 forwards; the median is reported (0 = skip)
 };
 
+/// The methods `sparsenas run --method` runs (issue 4): "sparsenas" and the baselines.
+const std::vector<std::string>& method_names();
+
+/// OFA progressive shrinking (reference ofa_compofa.md §3.1, paper Table 4): five phases after
+/// the teacher, each started from the previous one's weights (the kernel phase from the teacher).
+/// Every phase distils from the teacher. Expand phases re-sort the channels first.
+struct OfaConfig {
+  train::TrainConfig kernel;         ///< ks {3,5,7}, e max, d max; n_sub 1; 125 epochs (5 warm-up)
+  train::TrainConfig depth_warmup;   ///< depth phase 1: d the two largest; n_sub 2; 25 epochs
+  train::TrainConfig depth;          ///< depth phase 2: every d; n_sub 2; 125 epochs (5 warm-up)
+  train::TrainConfig expand_warmup;  ///< expand phase 1: e the two largest; n_sub 4; 25 epochs
+  train::TrainConfig expand;         ///< expand phase 2: every e; n_sub 4; 125 epochs (5 warm-up)
+};
+
+/// CompOFA (reference §7.2): the 243 coupled networks of the `compofa` space, trained from the
+/// teacher in two phases with full channel re-sorting first, n_sub 4, no kernel transform.
+struct CompofaConfig {
+  train::TrainConfig warmup;  ///< phase 1: 25 epochs
+  train::TrainConfig train;   ///< phase 2: 125 epochs (5 warm-up)
+};
+
+/// The random sub-space of paper §3.3 / Fig. 3: uniform sampling over N random networks, trained
+/// as the sparse supernet (the `supernet` section), evaluated whole as the family.
+struct RandomSubspaceConfig {
+  int64_t networks = 2000;  ///< N (paper: 2,000)
+  uint64_t seed = 2;        ///< seed of the sampled networks
+};
+
+/// How baselines whose space is too large to evaluate whole (ofa, spos) find their family: pairs
+/// on the trained supernet (the `pairs` section), the early predictor's settings (`predictor`)
+/// fitted on them, then the evolutionary search of `sparse_space` in every interval, keeping the
+/// best `top_k` (the OFA/CompOFA way: one network per budget).
+struct FamilySearchConfig {
+  int64_t top_k = 1;
+};
+
 /// Everything `sparsenas run` needs. JSON keys are the field names; the training sections
 /// (`teacher`, `proxy`, `supernet`) are train::TrainConfig objects, `supernet_stage` the extra
 /// settings of stage 6, `sparse_space` a search::SparseSpaceConfig, `data` a data::DataConfig.
 struct RunConfig {
-  std::string method = "sparsenas";  ///< only "sparsenas" so far (baselines: issue 4)
+  std::string method = "sparsenas";  ///< one of method_names()
   std::string preset = "quick";      ///< the preset this config was built from (informational)
   std::string space = "ofa-mbv3";    ///< search space name or JSON file
   double width_mult = 1.0;           ///< width multiplier of the space
@@ -79,6 +116,13 @@ struct RunConfig {
   train::TrainConfig supernet;            ///< stage 6: the sparse supernet
   SupernetStageConfig supernet_stage;     ///< stage 6 extras
   FamilyConfig family;                    ///< stage 7
+  OfaConfig ofa;                          ///< method "ofa"
+  CompofaConfig compofa;                  ///< method "compofa"
+  RandomSubspaceConfig random_subspace;   ///< method "random-subspace"
+  FamilySearchConfig family_search;       ///< methods "ofa" and "spos"
+
+  /// Every training section of the config, with its JSON path ("teacher", "ofa.kernel", ...).
+  std::vector<std::pair<std::string, train::TrainConfig*>> train_sections();
 
   /// Throws sparsenas::Error naming the field (e.g. "pairs.count"), the expected range and the
   /// actual value. Also validates every nested config.
@@ -88,6 +132,10 @@ struct RunConfig {
 nlohmann::json to_json(const RunConfig& config);
 /// Strict: unknown keys (at any level) throw listing the valid keys; wrong types throw.
 RunConfig run_config_from_json(const nlohmann::json& json);
+
+/// Whether the run's supernets carry OFA's kernel transform matrices: every method but compofa
+/// (CompOFA trains with KERNEL_TRANSFORM_MODE=None: smaller kernels are centre crops).
+inline bool kernel_transform(const RunConfig& config) { return config.method != "compofa"; }
 
 /// Names of the presets: tiny, quick, standard, paper.
 std::vector<std::string> preset_names();

@@ -114,7 +114,7 @@ SpaceStats compute_space_stats(const fs::path& run_dir, const std::string& which
   const torch::Device device(config.device);
   const data::Splits d = data::load_splits(config.data);
   SNAS_CHECK(d.val.size() > 0, "the run has no validation split (data.val_size 0)");
-  nn::Supernet net(sp);
+  nn::Supernet net(sp, nn::SupernetOptions{kernel_transform(config)});
   train::load_checkpoint(checkpoint, *net, nullptr, /*restore_rng=*/false);
   net->to(device);
   if (config.proxy.channels_last) nn::to_channels_last(*net);

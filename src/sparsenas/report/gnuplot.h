@@ -2,7 +2,10 @@
 // Rendering plots by running the `gnuplot` program on a script (no plotting library is linked).
 
 #include <filesystem>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sparsenas::report {
 
@@ -35,5 +38,28 @@ std::string shell_quote(const std::string& text);
 
 /// `text` as a gnuplot single-quoted string literal (inner ' doubled).
 std::string gnuplot_quote(const std::string& text);
+
+/// One plot to render: a gnuplot script body and its data files.
+struct PlotSpec {
+  std::string name;  ///< file stem: <name>.gp, <name>.png
+  std::string alt;   ///< alt text in markdown
+  int width = 900, height = 600;
+  std::string body;  ///< gnuplot commands after the terminal and output lines
+  std::vector<std::pair<std::string, std::string>> data;  ///< file name (in plots/), content
+};
+
+/// What `render_plots` did.
+struct RenderedPlots {
+  /// Per plot name, the markdown to embed: an image link or a one-line note saying why not.
+  std::map<std::string, std::string> notes;
+  std::vector<std::filesystem::path> plots;  ///< the PNG files written, `<dir>/<name>.png`
+  std::vector<std::string> warnings;         ///< gnuplot unavailable or failing, one line each
+};
+
+/// Writes each plot's script and data to `<dir>/plots/` and, when `enabled` and `gnuplot` runs,
+/// renders `<dir>/<name>.png` (replaced atomically). A failing or missing gnuplot is a warning,
+/// never an error.
+RenderedPlots render_plots(const std::filesystem::path& dir, const std::vector<PlotSpec>& plots, bool enabled,
+                           const std::string& gnuplot);
 
 }  // namespace sparsenas::report

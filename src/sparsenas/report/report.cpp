@@ -240,8 +240,17 @@ Inputs load_inputs(const fs::path& run_dir, std::vector<std::string>& warnings) 
   in.family = load_optional(
       run_dir, "family.csv", "the lookup cost (Table 6), best networks (Table 7) and accuracy plot",
       warnings, [](const fs::path& p) { return search::FamilyTable::read_csv(p); });
-  for (const char* stage : kTrainingStages) {
-    const std::string name = std::string(stage) + "/history.json";
+  // Every training stage of the manifest (the baselines have other phases), else the
+  // sparsenas ones.
+  std::vector<std::string> training_stages;
+  if (in.manifest) {
+    for (const StageRecord& s : in.manifest->stages) {
+      if (s.epochs > 0) training_stages.push_back(s.name);
+    }
+  }
+  if (training_stages.empty()) training_stages.assign(std::begin(kTrainingStages), std::end(kTrainingStages));
+  for (const std::string& stage : training_stages) {
+    const std::string name = stage + "/history.json";
     auto history = load_optional(run_dir, name, std::string("the ") + stage + " training curve",
                                  warnings, [](const fs::path& p) { return read_history(p); });
     if (history) in.histories.emplace_back(stage, std::move(*history));
@@ -253,87 +262,15 @@ Inputs load_inputs(const fs::path& run_dir, std::vector<std::string>& warnings) 
 // ---------------------------------------------------------------------------------------------
 // Plots.
 
-struct Plot {
-  std::string name;  // file stem: <name>.gp, <name>.png
-  std::string alt;   // alt text in report.md
-  int width = 900, height = 600;
-  std::string body;  // gnuplot commands after the terminal and output lines
-  std::vector<std::pair<std::string, std::string>> data;  // file name (in plots/), content
-};
-
-// What became of each plot: the markdown to embed (an image or a one-line note).
+using Plot = PlotSpec;
 using PlotNotes = std::map<std::string, std::string>;
-
-bool has_png_signature(const fs::path& path) {
-  static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  std::ifstream in(path, std::ios::binary);
-  unsigned char head[8] = {};
-  in.read(reinterpret_cast<char*>(head), sizeof(head));
-  return in.gcount() == 8 && std::equal(head, head + 8, kSignature);
-}
-
-// The last few lines of gnuplot's output, on one line, for a warning.
-std::string output_tail(const std::string& output) {
-  std::vector<std::string> lines;
-  std::istringstream in(output);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.find_first_not_of(" \t\r^") != std::string::npos) lines.push_back(line);
-  }
-  const size_t first = lines.size() > 3 ? lines.size() - 3 : 0;
-  std::string out = join(std::vector<std::string>(lines.begin() + first, lines.end()), " / ");
-  if (out.size() > 400) out = out.substr(0, 400) + "...";
-  return out.empty() ? "(no output)" : out;
-}
 
 PlotNotes render_plots(const fs::path& run_dir, const std::vector<Plot>& plots,
                        const ReportOptions& options, ReportResult& result) {
-  PlotNotes notes;
-  if (plots.empty()) return notes;
-  if (!options.plots) {
-    for (const Plot& p : plots) notes[p.name] = "Plot not rendered (plots disabled).";
-    return notes;
-  }
-  const GnuplotProbe probe = probe_gnuplot(options.gnuplot);
-  if (!probe.available) {
-    result.warnings.push_back(probe.message + ": plots skipped");
-    for (const Plot& p : plots) notes[p.name] = "Plot not rendered (" + probe.message + ").";
-    return notes;
-  }
-  const fs::path dir = run_dir / "plots";
-  fs::create_directories(dir);
-  for (const Plot& p : plots) {
-    for (const auto& [file, content] : p.data) write_file_atomic(dir / file, content);
-    std::ostringstream script;
-    script << "# Written by the sparsenas report; `gnuplot " << p.name << ".gp` in this folder "
-           << "renders " << p.name << ".png.\n"
-           << "set terminal " << probe.terminal << " size " << p.width << "," << p.height
-           << " noenhanced\n"
-           << "set output " << gnuplot_quote(p.name + ".png") << "\n"
-           << "set datafile missing '?'\n"
-           << "set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n"
-           << p.body << (p.body.empty() || p.body.back() == '\n' ? "" : "\n") << "unset output\n";
-    const fs::path script_path = dir / (p.name + ".gp");
-    write_file_atomic(script_path, script.str());
-    const fs::path rendered = dir / (p.name + ".png");
-    std::error_code ignored;
-    fs::remove(rendered, ignored);
-    const GnuplotRun run = run_gnuplot(options.gnuplot, script_path);
-    const std::string relative = "plots/" + p.name + ".gp";
-    if (!run.ok() || !has_png_signature(rendered)) {
-      const std::string why =
-          !run.ok() ? "exit status " + std::to_string(run.exit_code) : "no PNG written";
-      result.warnings.push_back("gnuplot failed on " + relative + " (" + why +
-                                "): " + output_tail(run.output));
-      notes[p.name] = "Plot not rendered (gnuplot failed on `" + relative + "`, see Warnings).";
-      continue;
-    }
-    const fs::path target = run_dir / (p.name + ".png");
-    fs::rename(rendered, target);  // same file system: atomic replace
-    result.plots.push_back(target);
-    notes[p.name] = "![" + p.alt + "](" + p.name + ".png)";
-  }
-  return notes;
+  RenderedPlots rendered = report::render_plots(run_dir, plots, options.plots, options.gnuplot);
+  result.plots.insert(result.plots.end(), rendered.plots.begin(), rendered.plots.end());
+  result.warnings.insert(result.warnings.end(), rendered.warnings.begin(), rendered.warnings.end());
+  return rendered.notes;
 }
 
 std::string plot_note(const PlotNotes& notes, const std::string& name) {
@@ -377,7 +314,10 @@ SparseVsFamily match_sparse_family(const Inputs& in) {
   if (!in.sparse || !in.family) return out;
   std::unordered_map<std::string, double> predicted;
   for (const search::SparseInterval& interval : in.sparse->intervals) {
-    for (const search::SparseArch& a : interval.archs) predicted[a.arch.to_string()] = a.predicted;
+    // A listed space (compofa, random-subspace) was chosen by no predictor: predicted 0.
+    for (const search::SparseArch& a : interval.archs) {
+      if (a.predicted != 0.0) predicted[a.arch.to_string()] = a.predicted;
+    }
   }
   for (const search::FamilyRow& r : in.family->rows()) {
     const auto it = predicted.find(r.arch.to_string());
@@ -786,7 +726,10 @@ void write_search_cost(std::ostream& md, const Inputs& in, const ReportOptions& 
   md << "## Search cost per query (paper Table 6)\n\n";
   std::optional<double> evo_seconds, evaluations, intervals;
   if (in.manifest) {
-    if (const StageRecord* s = in.manifest->find("sparse_space")) {
+    // sparsenas: the sparse-space build; ofa, spos: the family search after training.
+    const StageRecord* s = in.manifest->find("sparse_space");
+    if (s == nullptr) s = in.manifest->find("family_search");
+    if (s != nullptr) {
       evo_seconds = s->metric("seconds_per_interval");
       evaluations = s->metric("evaluations");
       intervals = s->metric("intervals");
@@ -818,9 +761,9 @@ void write_search_cost(std::ostream& md, const Inputs& in, const ReportOptions& 
        << "M). ";
   }
   if (evo_seconds) {
-    md << "Evolutionary search: `seconds_per_interval` of the `sparse_space` stage, the mean "
-          "wall time of one MACs interval's evolutionary search with the early predictor as "
-          "fitness";
+    md << "Evolutionary search: `seconds_per_interval` of the `sparse_space` (or `family_search`) "
+          "stage, the mean wall time of one MACs interval's evolutionary search with the "
+          "predictor as fitness";
     if (evaluations && intervals && *intervals > 0) {
       md << " (" << fmt("%.0f", *evaluations / *intervals) << " predictor evaluations per "
          << "interval)";

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <set>
 
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
@@ -265,6 +267,49 @@ SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn&
       out.unreachable.push_back(std::move(interval));
     }
     if (progress) progress(report);
+  }
+  return out;
+}
+
+SparseSpace sparse_space_from_list(const space::SearchSpace& space, const std::vector<space::Arch>& archs,
+                                   const SparseSpaceConfig& config) {
+  SNAS_CHECK(!archs.empty(), "sparse_space_from_list: no networks given");
+  SparseSpace out;
+  out.space = space.spec();
+  out.config = resolved_config(config, space);
+  std::vector<SparseArch> entries;
+  entries.reserve(archs.size());
+  std::set<space::Arch> seen;
+  int64_t lo = std::numeric_limits<int64_t>::max(), hi = 0;
+  for (const space::Arch& a : archs) {
+    SparseArch e{space.canonical(a), 0, 0, 0.0};
+    SNAS_CHECK(seen.insert(e.arch).second, "sparse_space_from_list: network ", e.arch.to_string(),
+               " is listed twice");
+    e.macs = space.macs(e.arch);
+    e.params = space.params(e.arch);
+    lo = std::min(lo, e.macs);
+    hi = std::max(hi, e.macs);
+    entries.push_back(std::move(e));
+  }
+  SparseSpaceConfig& c = out.config;
+  const int64_t below = lo < c.min_macs ? (c.min_macs - lo + c.interval - 1) / c.interval : 0;
+  c.min_macs -= below * c.interval;
+  // The last interval may be cut at max_macs; extend to the grid first, then by whole intervals.
+  const MacsRange grid{c.min_macs, c.max_macs, c.interval};
+  c.max_macs = std::max(c.max_macs, c.min_macs + grid.num_intervals() * c.interval);
+  if (hi >= c.max_macs) c.max_macs += ((hi - c.max_macs) / c.interval + 1) * c.interval;
+  const MacsRange range{c.min_macs, c.max_macs, c.interval};
+  std::vector<SparseInterval> intervals(static_cast<size_t>(range.num_intervals()));
+  for (size_t i = 0; i < intervals.size(); ++i) {
+    intervals[i].index = static_cast<int64_t>(i);
+    intervals[i].min_macs = range.min_macs + static_cast<int64_t>(i) * range.interval;
+    intervals[i].max_macs = std::min(range.max_macs, intervals[i].min_macs + range.interval);
+  }
+  for (SparseArch& e : entries) {
+    intervals[static_cast<size_t>((e.macs - range.min_macs) / range.interval)].archs.push_back(std::move(e));
+  }
+  for (SparseInterval& interval : intervals) {
+    (interval.archs.empty() ? out.unreachable : out.intervals).push_back(std::move(interval));
   }
   return out;
 }

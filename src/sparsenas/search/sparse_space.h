@@ -139,4 +139,14 @@ SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn&
                                const SparseSpaceConfig& config,
                                const SparseProgressFn& progress = {});
 
+/// A sparse space that holds exactly `archs` (a whole small space such as CompOFA's 243 networks,
+/// or a random sub-space), grouped into the intervals of the resolved `config`'s range. The range
+/// is widened by whole intervals on either side until it covers every network, so the grid is the
+/// one `build_sparse_space` uses, extended. Networks are canonicalised in `space` (each must be a
+/// member; duplicates are an error), `predicted` is 0 (no predictor chose them), intervals keep
+/// the given order, and intervals without networks are listed as unreachable. No fitness
+/// evaluations.
+SparseSpace sparse_space_from_list(const space::SearchSpace& space, const std::vector<space::Arch>& archs,
+                                   const SparseSpaceConfig& config);
+
 }  // namespace sparsenas::search

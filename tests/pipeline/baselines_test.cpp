@@ -1,0 +1,155 @@
+// Every method of `sparsenas run` end to end with the tiny preset (issue 4), then `compare` over
+// the five runs. One test (ctest runs each test in its own process, and the runs are shared).
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <map>
+
+#include "sparsenas/core/fs.h"
+#include "sparsenas/nn/static_net.h"
+#include "sparsenas/nn/supernet.h"
+#include "sparsenas/pipeline/manifest.h"
+#include "sparsenas/pipeline/pipeline.h"
+#include "sparsenas/pipeline/run_config.h"
+#include "sparsenas/report/compare.h"
+#include "sparsenas/search/lookup.h"
+#include "sparsenas/search/sparse_space.h"
+#include "sparsenas/train/checkpoint.h"
+#include "support/error_of.h"
+#include "support/temp_dir.h"
+
+namespace sparsenas::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+TEST(BaselinesTest, EveryMethodRunsEndToEndAndTheRunsCompare) {
+  test::TempDir temp;
+  std::map<std::string, fs::path> dirs;
+  std::map<std::string, Manifest> manifests;
+  for (const std::string& method : method_names()) {
+    SCOPED_TRACE(method);
+    json flags = {{"threads", 1}, {"method", method}};
+    // compofa's family is its whole space (243 networks): no latency timing keeps the test short.
+    if (method == "compofa") flags["family"] = {{"latency_repeats", 0}, {"bn_recal_images", 64}};
+    const RunConfig config = resolve_run_config("tiny", nullptr, flags);
+    const fs::path dir = temp.path() / method;
+    const RunSummary summary = run_pipeline(config, dir);
+    EXPECT_EQ(summary.ran, stage_names(method));
+    for (const char* file : {"config.json", "teacher.pt", "supernet.pt", "sparse_space.json", "family.csv", "report.md"}) {
+      EXPECT_TRUE(fs::exists(dir / file)) << file;
+    }
+    const Manifest m = Manifest::read(dir / "manifest.json");
+    EXPECT_EQ(m.method, method);
+    ASSERT_EQ(m.stages.size(), stage_names(method).size());
+    for (const auto& s : m.stages) EXPECT_EQ(s.status, "done") << s.name;
+    // A second call finds everything done.
+    EXPECT_TRUE(run_pipeline(config, dir).ran.empty());
+    dirs[method] = dir;
+    manifests[method] = m;
+  }
+
+  // ofa: five phases with OFA's n_sub, each distilling from the teacher, chained through files;
+  // the family is the best network per interval found after training.
+  {
+    const Manifest& m = manifests["ofa"];
+    const std::map<std::string, int64_t> n_sub = {
+        {"kernel", 1}, {"depth_warmup", 2}, {"depth", 2}, {"expand_warmup", 4}, {"expand", 4}};
+    for (const auto& [phase, n] : n_sub) {
+      ASSERT_NE(m.find(phase), nullptr) << phase;
+      EXPECT_EQ(m.find(phase)->n_sub, n) << phase;
+      EXPECT_GT(m.find(phase)->teacher_passes, 0) << phase;
+      EXPECT_TRUE(fs::exists(dirs["ofa"] / phase / "history.json")) << phase;
+    }
+    for (const char* file : {"kernel.pt", "depth_warmup.pt", "depth.pt", "expand_warmup.pt", "pairs.csv"}) {
+      EXPECT_TRUE(fs::exists(dirs["ofa"] / file)) << file;
+    }
+    const auto sparse = search::read_sparse_space(dirs["ofa"] / "sparse_space.json");
+    EXPECT_EQ(sparse.size(), static_cast<int64_t>(sparse.intervals.size()));  // top_k 1
+    EXPECT_EQ(search::FamilyTable::read_csv(dirs["ofa"] / "family.csv").size(), sparse.intervals.size());
+    EXPECT_TRUE(m.find("family_search")->metrics.contains("seconds_per_interval"));
+    EXPECT_TRUE(contains(read_file(dirs["ofa"] / "report.md"), "expand_warmup"));
+  }
+
+  // compofa: the whole coupled space (243 networks: per stage d -> e 2->3, 3->4, 4->6, kernels
+  // [3, 5, 3, 3, 5]), trained without kernel transforms.
+  {
+    const auto family = search::FamilyTable::read_csv(dirs["compofa"] / "family.csv");
+    EXPECT_EQ(family.size(), 243u);
+    const int kernels[] = {3, 5, 3, 3, 5};
+    const std::map<int, int> coupled = {{2, 3}, {3, 4}, {4, 6}};
+    for (const auto& row : family.rows()) {
+      size_t slot = 0;
+      for (size_t stage = 0; stage < row.arch.depths.size(); ++stage) {
+        const int d = row.arch.depths[stage];
+        for (int b = 0; b < d; ++b) {
+          EXPECT_EQ(row.arch.kernel_sizes[slot + b], kernels[stage]) << row.arch.to_string();
+          EXPECT_EQ(row.arch.expand_ratios[slot + b], coupled.at(d)) << row.arch.to_string();
+        }
+        slot += 4;
+      }
+    }
+    const Manifest& m = manifests["compofa"];
+    EXPECT_EQ(m.find("compound_warmup")->n_sub, 4);
+    EXPECT_EQ(m.find("compound")->n_sub, 4);
+    // No transform matrices in the checkpoint: a supernet with them cannot load it ...
+    const RunInfo run = read_run(dirs["compofa"]);
+    nn::Supernet with_transforms(run.space);
+    EXPECT_TRUE(contains(test::error_of([&] {
+                           train::load_checkpoint(dirs["compofa"] / "supernet.pt", *with_transforms, nullptr, false);
+                         }),
+                         "weights do not match"));
+    // ... and `search`/`export` load it the run's way.
+    const DeployableNetwork net = load_network(run, family.rows().front().arch);
+    EXPECT_EQ(net.macs, family.rows().front().macs);
+  }
+
+  // spos: uniform over the whole space, then the family search; random-subspace: N networks.
+  {
+    const auto sparse = search::read_sparse_space(dirs["spos"] / "sparse_space.json");
+    EXPECT_EQ(sparse.size(), static_cast<int64_t>(sparse.intervals.size()));
+    EXPECT_EQ(manifests["spos"].find("supernet")->n_sub, 2);
+    EXPECT_EQ(search::FamilyTable::read_csv(dirs["random-subspace"] / "family.csv").size(), 6u);
+    EXPECT_EQ(manifests["random-subspace"].find("supernet")->metrics["networks"], 6);
+  }
+
+  // Every method starts from the same teacher weights (same recipe, same seed); compofa's file
+  // holds no kernel transforms (the teacher never uses them).
+  const RunInfo reference = read_run(dirs["sparsenas"]);
+  nn::Supernet first(reference.space);
+  train::load_checkpoint(dirs["sparsenas"] / "teacher.pt", *first, nullptr, false);
+  for (const char* method : {"ofa", "compofa", "spos", "random-subspace"}) {
+    nn::Supernet other(reference.space, nn::SupernetOptions{std::string(method) != "compofa"});
+    train::load_checkpoint(dirs[method] / "teacher.pt", *other, nullptr, false);
+    const auto theirs = other->named_parameters();
+    for (const auto& p : first->named_parameters()) {
+      const torch::Tensor* q = theirs.find(p.key());
+      if (q == nullptr) continue;  // a kernel transform
+      EXPECT_TRUE(torch::equal(p.value(), *q)) << method << " " << p.key();
+    }
+  }
+
+  // A run directory keeps its method.
+  const RunConfig other = resolve_run_config("tiny", nullptr, json{{"threads", 1}, {"method", "ofa"}});
+  EXPECT_TRUE(contains(test::error_of([&] { run_pipeline(other, dirs["spos"]); }), "holds a run of method \"spos\""));
+
+  // compare: all five, sparsenas the reference.
+  std::vector<fs::path> runs;
+  for (const auto& method : method_names()) runs.push_back(dirs[method]);
+  report::CompareOptions options;
+  options.plots = false;
+  options.lookup_rounds = 3;
+  const report::CompareResult result = report::write_comparison(runs, temp.path() / "compare", options);
+  const json summary = read_json_file(result.json);
+  EXPECT_EQ(summary["reference"], "sparsenas (sparsenas)");
+  EXPECT_EQ(summary["runs"].size(), 5u);
+  const std::string md = read_file(result.markdown);
+  for (const auto& method : method_names()) EXPECT_TRUE(contains(md, method + " (" + method + ")")) << method;
+}
+
+}  // namespace
+}  // namespace sparsenas::pipeline

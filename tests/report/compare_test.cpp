@@ -1,0 +1,188 @@
+// Unit tests for src/sparsenas/report/compare.h: two hand-made run directories, the per-interval
+// differences recomputed here by brute force.
+#include "sparsenas/report/compare.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "sparsenas/core/error.h"
+#include "sparsenas/core/fs.h"
+#include "sparsenas/core/random.h"
+#include "sparsenas/search/lookup.h"
+#include "sparsenas/search/sparse_space.h"
+#include "sparsenas/space/search_space.h"
+#include "support/temp_dir.h"
+
+namespace sparsenas::report {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+space::SearchSpace fashion_space() {
+  space::SpaceOptions options;
+  options.in_channels = 1;
+  options.num_classes = 10;
+  options.resolution = 28;
+  return space::SearchSpace::from_name("ofa-mbv3", options);
+}
+
+json stage(const std::string& name, double wall, int64_t epochs, int64_t n_sub, int64_t passes) {
+  return json{{"name", name},       {"status", "done"},    {"wall_seconds", wall}, {"core_seconds", 2 * wall},
+              {"epochs", epochs},   {"n_sub", n_sub},      {"subnet_passes", passes},
+              {"metrics", json::object()}};
+}
+
+constexpr int64_t kInterval = 1'000'000;
+
+// A finished run: config, manifest with the given stages, family.csv; a sparse_space.json whose
+// grid starts at `grid_min` when `predicted` is given (one predicted value per family row).
+void write_run(const fs::path& dir, const std::string& method, const std::vector<json>& stages,
+               const std::vector<search::FamilyRow>& rows, const std::vector<double>& predicted, int64_t grid_min) {
+  fs::create_directories(dir);
+  write_json_file(dir / "config.json", json{{"method", method}, {"preset", "hand"}, {"seed", 3}});
+  write_json_file(dir / "manifest.json", json{{"version", 1}, {"method", method}, {"stages", stages}});
+  search::FamilyTable(rows).write_csv(dir / "family.csv");
+  if (predicted.empty()) return;
+  const space::SearchSpace space = fashion_space();
+  search::SparseSpace sparse;
+  sparse.space = space.spec();
+  sparse.config.min_macs = grid_min;
+  sparse.config.interval = kInterval;
+  sparse.config.max_macs = grid_min + 20 * kInterval;
+  std::map<int64_t, search::SparseInterval> buckets;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const int64_t k = (rows[i].macs - grid_min) / kInterval;
+    auto& interval = buckets[k];
+    interval.index = k;
+    interval.min_macs = grid_min + k * kInterval;
+    interval.max_macs = interval.min_macs + kInterval;
+    interval.archs.push_back({rows[i].arch, rows[i].macs, rows[i].params, predicted[i]});
+  }
+  for (auto& [k, interval] : buckets) sparse.intervals.push_back(interval);
+  search::write_sparse_space(dir / "sparse_space.json", sparse);
+}
+
+TEST(CompareTest, DifferencesPerIntervalCostsAndRankingMatchABruteForceCount) {
+  const space::SearchSpace space = fashion_space();
+  Rng rng(11);
+  std::vector<space::Arch> archs = space.sample_distinct(14, rng);
+  // The smallest network goes to the other run, below the reference's grid: the grid widens.
+  std::sort(archs.begin(), archs.end(), [&](const auto& x, const auto& y) { return space.macs(x) < space.macs(y); });
+  std::vector<search::FamilyRow> ref_rows, other_rows;
+  for (size_t i = 0; i < archs.size(); ++i) {
+    search::FamilyRow r;
+    r.arch = space.canonical(archs[i]);
+    r.macs = space.macs(r.arch);
+    r.params = space.params(r.arch);
+    r.latency_ms = 1.0;
+    r.val_top1 = 0.5 + 0.01 * static_cast<double>(i);
+    r.test_top1 = 0.6 + 0.37 * std::fmod(0.618 * static_cast<double>(i), 1.0);
+    (i % 2 ? ref_rows : other_rows).push_back(r);
+  }
+  // The reference's predictor ranked its networks in the order of their test accuracy except one
+  // swapped pair.
+  std::vector<double> predicted;
+  for (const auto& r : ref_rows) predicted.push_back(r.test_top1);
+  std::swap(predicted[0], predicted[1]);
+  const int64_t lo = other_rows.front().macs;
+  const int64_t grid_min = ref_rows.front().macs;
+  ASSERT_LT(lo, grid_min);
+
+  test::TempDir temp;
+  const fs::path a = temp.path() / "a", b = temp.path() / "b";
+  write_run(b, "compofa", {stage("teacher", 100, 3, 1, 30), stage("compound_warmup", 20, 1, 4, 40),
+                           stage("compound", 60, 3, 4, 120), stage("family", 5, 0, 0, 0)},
+            other_rows, {}, 0);
+  write_run(a, "sparsenas", {stage("teacher", 100, 3, 1, 30), stage("proxy", 10, 1, 2, 20), stage("pairs", 7, 0, 0, 0),
+                             stage("supernet", 30, 1, 3, 30), stage("report", 1, 0, 0, 0)},
+            ref_rows, predicted, grid_min);
+
+  CompareOptions options;
+  options.plots = false;
+  options.lookup_rounds = 3;
+  options.lookup_queries_per_round = 5;
+  const fs::path out = temp.path() / "out";
+  // The sparsenas run is the reference although it is given second.
+  const CompareResult result = write_comparison({b, a}, out, options);
+  ASSERT_TRUE(fs::exists(result.markdown));
+  const json summary = read_json_file(result.json);
+  EXPECT_EQ(summary["reference"], "sparsenas (a)");
+  ASSERT_EQ(summary["runs"].size(), 2u);
+  const json& other = summary["runs"][0];
+  EXPECT_EQ(other["label"], "compofa (b)");
+
+  // Brute force: interval of each row on the grid widened downwards by whole intervals.
+  const int64_t start = grid_min - (grid_min - lo + kInterval - 1) / kInterval * kInterval;
+  std::map<int64_t, std::vector<double>> in_ref, in_other;
+  for (const auto& r : ref_rows) in_ref[(r.macs - start) / kInterval].push_back(r.test_top1);
+  for (const auto& r : other_rows) in_other[(r.macs - start) / kInterval].push_back(r.test_top1);
+  double sum_mean = 0, sum_best = 0;
+  int shared = 0;
+  for (const auto& [k, ref_acc] : in_ref) {
+    const auto it = in_other.find(k);
+    if (it == in_other.end()) continue;
+    auto mean = [](const std::vector<double>& v) {
+      double s = 0;
+      for (double x : v) s += x;
+      return s / v.size();
+    };
+    auto best = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
+    sum_mean += mean(it->second) - mean(ref_acc);
+    sum_best += best(it->second) - best(ref_acc);
+    ++shared;
+  }
+  ASSERT_GT(shared, 0) << "the fixture must share at least one interval";
+  EXPECT_EQ(other["shared_intervals"], shared);
+  EXPECT_NEAR(other["delta_mean_vs_reference"].get<double>(), sum_mean / shared, 1e-12);
+  EXPECT_NEAR(other["delta_best_vs_reference"].get<double>(), sum_best / shared, 1e-12);
+
+  // Table 4: training stages after the teacher; compofa 80 s vs sparsenas 40 s.
+  EXPECT_DOUBLE_EQ(other["training_wall_seconds"].get<double>(), 80.0);
+  EXPECT_DOUBLE_EQ(other["training_wall_ratio"].get<double>(), 2.0);
+  EXPECT_EQ(other["subnet_passes"], 160);
+  EXPECT_DOUBLE_EQ(summary["runs"][1]["training_wall_ratio"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(summary["runs"][1]["other_wall_seconds"].get<double>(), 7.0);  // pairs; not the report
+
+  // Ranking: Kendall tau (no ties here) counted pair by pair.
+  double concordant = 0, discordant = 0;
+  for (size_t i = 0; i < ref_rows.size(); ++i) {
+    for (size_t j = i + 1; j < ref_rows.size(); ++j) {
+      const double s = (predicted[i] - predicted[j]) * (ref_rows[i].test_top1 - ref_rows[j].test_top1);
+      (s > 0 ? concordant : discordant) += 1;
+    }
+  }
+  EXPECT_NEAR(summary["runs"][1]["predictor_tau_test"].get<double>(),
+              (concordant - discordant) / (concordant + discordant), 1e-12);
+  EXPECT_GT(discordant, 0);
+  EXPECT_FALSE(other.contains("predictor_tau_test"));  // compofa chose nothing by prediction
+
+  const std::string md = read_file(result.markdown);
+  for (const char* part : {"Table 4", "Table 6", "compound_warmup", "Kendall", "compofa (b) − sparsenas (a)"}) {
+    EXPECT_NE(md.find(part), std::string::npos) << part;
+  }
+}
+
+TEST(CompareTest, AnUnfinishedRunIsAnErrorNamingTheFileAndNothingIsWritten) {
+  test::TempDir temp;
+  const fs::path run = temp.path() / "r";
+  fs::create_directories(run);
+  write_json_file(run / "config.json", json{{"method", "ofa"}});
+  write_json_file(run / "manifest.json", json{{"version", 1}, {"method", "ofa"}, {"stages", json::array()}});
+  const fs::path out = temp.path() / "out";
+  try {
+    write_comparison({run}, out);
+    ADD_FAILURE() << "accepted a run without family.csv";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("family.csv"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(out / "compare.md"));
+  EXPECT_THROW(write_comparison({}, out), Error);
+  EXPECT_THROW(write_comparison({temp.path() / "none"}, out), Error);
+}
+
+}  // namespace
+}  // namespace sparsenas::report
