@@ -12,6 +12,7 @@
 #include "sparsenas/pipeline/manifest.h"
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/pipeline/run_config.h"
+#include "sparsenas/pipeline/space_stats.h"
 #include "sparsenas/report/compare.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/search/sparse_space.h"
@@ -103,9 +104,12 @@ TEST(BaselinesTest, EveryMethodRunsEndToEndAndTheRunsCompare) {
                            train::load_checkpoint(dirs["compofa"] / "supernet.pt", *with_transforms, nullptr, false);
                          }),
                          "weights do not match"));
-    // ... and `search`/`export` load it the run's way.
+    // ... and `search`/`export`/`space-stats` load it the run's way.
     const DeployableNetwork net = load_network(run, family.rows().front().arch);
     EXPECT_EQ(net.macs, family.rows().front().macs);
+    EXPECT_EQ(compute_space_stats(dirs["compofa"], "sparse", {2}, 0).rows.size(), 1u);
+    EXPECT_TRUE(contains(test::error_of([&] { compute_space_stats(dirs["compofa"], "proxy", {2}, 0); }),
+                         "method compofa trains no proxy supernet"));
   }
 
   // spos: uniform over the whole space, then the family search; random-subspace: N networks.

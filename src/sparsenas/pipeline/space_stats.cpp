@@ -95,15 +95,17 @@ SpaceStats compute_space_stats(const fs::path& run_dir, const std::string& which
   SNAS_CHECK(!sizes.empty(), "--samples: give at least one sample size");
   SNAS_CHECK(fs::is_directory(run_dir), "--run ", run_dir, ": no such run directory");
   SNAS_CHECK(fs::exists(run_dir / "config.json"), "--run ", run_dir, ": no config.json, so not a sparsenas run directory");
-  const fs::path checkpoint = run_dir / (which == "proxy" ? "proxy_supernet.pt" : "supernet.pt");
-  SNAS_CHECK(fs::exists(checkpoint), "--run ", run_dir, ": no ", checkpoint.filename(),
-             " yet (finish the run with its `sparsenas run` command)");
   RunConfig config;
   try {
     config = run_config_from_json(read_json_file(run_dir / "config.json"));
   } catch (const Error& e) {
     SNAS_FAIL("--run ", run_dir, ": corrupt config.json: ", e.what());
   }
+  SNAS_CHECK(which == "sparse" || config.method == "sparsenas", "--run ", run_dir, ": method ", config.method,
+             " trains no proxy supernet; use --supernet sparse (its final supernet)");
+  const fs::path checkpoint = run_dir / (which == "proxy" ? "proxy_supernet.pt" : "supernet.pt");
+  SNAS_CHECK(fs::exists(checkpoint), "--run ", run_dir, ": no ", checkpoint.filename(),
+             " yet (finish the run with its `sparsenas run` command)");
   const int64_t count = *std::max_element(sizes.begin(), sizes.end());
   SNAS_CHECK(*std::min_element(sizes.begin(), sizes.end()) >= 2 && count <= 1000000,
              "--samples: every size must be in [2, 1000000]");
