@@ -94,6 +94,7 @@ TEST(RunConfigTest, BaselinesFollowOfaAndCompofaAndScaleByOneFactor) {
     EXPECT_EQ(e.t->lr_schedule, "cosine");
   }
   EXPECT_EQ(paper.random_subspace.networks, 2000);  // §3.3
+  EXPECT_FALSE(paper.supernet_stage.resort_channels);  // the paper does not re-sort (ablation switch)
   EXPECT_EQ(paper.family_search.top_k, 1);
   // quick: every phase at 4/150 of the paper's epochs, rounded, at least 1.
   const RunConfig quick = resolve_run_config("quick", nullptr, json{{"threads", 1}});

@@ -201,7 +201,10 @@ std::vector<Stage> Pipeline::stages() {
   json search_json = sparse_json;
   search_json["top_k"] = c.family_search.top_k;
   const json family_json = all["family"];
-  const json supernet_json = {{"train", hashable(c.supernet)}, {"stage", all["supernet_stage"]}};
+  json supernet_stage_json = all["supernet_stage"];
+  // Added after runs existed: hashed only when on, so that finished runs stay finished.
+  if (!c.supernet_stage.resort_channels) supernet_stage_json.erase("resort_channels");
+  const json supernet_json = {{"train", hashable(c.supernet)}, {"stage", supernet_stage_json}};
 
   std::vector<Stage> out;
   out.push_back({"teacher", hashable(c.teacher), {}, {"teacher.pt"}, {"teacher"},
@@ -504,7 +507,9 @@ void Pipeline::run_supernet(StageRecord& rec, bool whole_space) {
              config_.method);
   auto init = [&](nn::SupernetImpl& net) {
     train::load_checkpoint(init_from, net, nullptr, /*restore_rng=*/false);
-    SNAS_LOG(INFO) << "supernet: initialised from " << init_from.string();
+    if (config_.supernet_stage.resort_channels) net.reorganize_channels(0);
+    SNAS_LOG(INFO) << "supernet: initialised from " << init_from.string()
+                   << (config_.supernet_stage.resort_channels ? ", channels re-sorted" : "");
   };
   train_stage(rec, "supernet", config_.supernet, *sampler, val, init, load_teacher(config_.supernet), "supernet.pt");
   if (networks) rec.metrics["networks"] = *networks;

@@ -209,7 +209,10 @@ json to_json(const RunConfig& c) {
       {"sparse_space", c.sparse_space},
       {"sparse_space_stage", {{"num_intervals", c.sparse_space_stage.num_intervals}}},
       {"supernet", c.supernet},
-      {"supernet_stage", {{"init", c.supernet_stage.init}, {"val_networks", c.supernet_stage.val_networks}}},
+      {"supernet_stage",
+       {{"init", c.supernet_stage.init},
+        {"val_networks", c.supernet_stage.val_networks},
+        {"resort_channels", c.supernet_stage.resort_channels}}},
       {"family",
        {{"val_images", c.family.val_images},
         {"test_images", c.family.test_images},
@@ -302,7 +305,8 @@ RunConfig run_config_from_json(const json& j) {
   }
   if (j.contains("supernet_stage")) {
     const json& s = j["supernet_stage"];
-    check_keys(s, "supernet_stage", {"init", "val_networks"});
+    check_keys(s, "supernet_stage", {"init", "val_networks", "resort_channels"});
+    read_field(s, "supernet_stage", "resort_channels", c.supernet_stage.resort_channels);
     read_field(s, "supernet_stage", "init", c.supernet_stage.init);
     read_field(s, "supernet_stage", "val_networks", c.supernet_stage.val_networks);
   }
@@ -369,7 +373,8 @@ json preset_patch(const std::string& name) {
     return p;
   }
   if (name == "standard") {
-    // The method comparison on Fashion-MNIST: about 2 hours on 2 cores.
+    // A larger comparison on all of Fashion-MNIST. Not run yet; from the per-epoch costs measured with
+    // quick, about 80 / 70 / 95 minutes for sparsenas / compofa / ofa on 2 cores (BENCHMARKS.md).
     json p = scaled_phases(5.0 / 150, nullptr);
     p.merge_patch(json::parse(R"({
       "preset": "standard",

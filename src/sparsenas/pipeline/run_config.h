@@ -48,6 +48,10 @@ struct SparseSpaceStageConfig {
 struct SupernetStageConfig {
   std::string init = "teacher";  ///< start weights: "teacher" (paper) or "proxy" (Fig. 11 ablation)
   int64_t val_networks = 3;      ///< sparse-space networks validated after each epoch
+  /// Re-sort the middle channels by importance after loading the start weights, as OFA's expand
+  /// phases and CompOFA do (re_organize_middle_weights). The paper does not say SparseNAS does:
+  /// false (an ablation switch).
+  bool resort_channels = false;
 };
 
 /// Stage 7: the family (paper §5.7, §5.8).

@@ -381,8 +381,8 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
 
   // Table 4.
   md << "## Training cost (paper Table 4)\n\n"
-        "Training stages after the teacher (the teacher is the same recipe in every run and "
-        "is listed apart, as in the paper's totals). Core-hours: process CPU time / 3600.\n\n"
+        "Every training stage; the totals below leave the teacher out (it is the same recipe in "
+        "every run; the paper's totals leave it out too). Core-hours: process CPU time / 3600.\n\n"
         "| run | stage | n_sub | epochs | sub-network passes | wall (s) | core-hours |\n"
         "|---|---|---:|---:|---:|---:|---:|\n";
   for (const Run& r : runs) {
