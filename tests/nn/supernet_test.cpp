@@ -222,8 +222,8 @@ TEST_F(SupernetTest, SegmentResortKeepsNesting) {
   // It may move to the front of its segment [96, 144) but not into the first 96 channels.
   EXPECT_TRUE(torch::equal(block.expand_weight.narrow(0, 96, 1), tagged));
 
-  // Phase 1 keeps only the e=4 boundary (OFA range(expand_ratio_stage + 1)): a channel from
-  // [72, 96) may move to the front; in phase 2 it stays inside [72, 96).
+  // Stage 1 keeps only the e=4 boundary (OFA range(expand_ratio_stage + 1)): a channel from
+  // [72, 96) may move to the front; stage 2 also keeps the e=3 boundary, so it stays in [72, 96).
   for (int stage : {1, 2}) {
     Supernet other(space);
     randomize_state(*other);

@@ -96,6 +96,8 @@ TEST(RunConfigTest, BaselinesFollowOfaAndCompofaAndScaleByOneFactor) {
   EXPECT_EQ(paper.random_subspace.networks, 2000);  // §3.3
   EXPECT_FALSE(paper.supernet_stage.resort_channels);  // the paper does not re-sort (ablation switch)
   EXPECT_EQ(paper.family_search.top_k, 1);
+  EXPECT_EQ(paper.family_search.evolution.population_size, 100);  // OFA's EvolutionFinder (§6.1)
+  EXPECT_EQ(paper.family_search.evolution.num_generations, 500);
   // quick: every phase at 4/150 of the paper's epochs, rounded, at least 1.
   const RunConfig quick = resolve_run_config("quick", nullptr, json{{"threads", 1}});
   EXPECT_EQ(quick.supernet.epochs, 4);
@@ -109,6 +111,36 @@ TEST(RunConfigTest, BaselinesFollowOfaAndCompofaAndScaleByOneFactor) {
   EXPECT_EQ(quick.compofa.train.epochs, 3);
   EXPECT_EQ(quick.ofa.expand.threads, 1);  // run-wide settings reach every phase
   EXPECT_EQ(quick.compofa.train.seed, quick.seed);
+  // standard: 5/150; the sparse supernet's 5 epochs at the step rate round to 0 as the warm-ups do.
+  const RunConfig standard = resolve_run_config("standard", nullptr, nullptr);
+  EXPECT_EQ(standard.supernet.epochs, 5);
+  EXPECT_EQ(standard.supernet.step_epochs, 0);
+  EXPECT_EQ(standard.compofa.train.warmup_epochs, 0);
+  EXPECT_EQ(standard.compofa.warmup.epochs + standard.compofa.train.epochs, 5);
+  EXPECT_EQ(standard.ofa.kernel.epochs + standard.ofa.depth_warmup.epochs + standard.ofa.depth.epochs +
+                standard.ofa.expand_warmup.epochs + standard.ofa.expand.epochs,
+            14);
+}
+
+TEST(RunConfigTest, OfaPhasesResortChannelsAsTrainElasticExpand) {
+  // OFA's train_elastic_expand re-sorts once per expand phase with
+  // expand_ratio_stage = len(the phase's expand list) - 2: 0 (full sort) for e {4,6}, 1 for e {3,4,6};
+  // the kernel and depth phases do not re-sort.
+  space::SpaceOptions options;
+  options.resolution = 28;
+  options.in_channels = 1;
+  options.num_classes = 10;
+  const space::SearchSpace full = space::SearchSpace::from_name("ofa-mbv3", options);
+  const std::vector<OfaPhase>& phases = ofa_phases();
+  std::vector<std::string> names;
+  for (const OfaPhase& ph : phases) {
+    names.push_back(ph.name);
+    const space::SearchSpace sampled = ofa_phase_space(full, ph.depths, ph.expands);
+    const int n_expands = static_cast<int>(sampled.spec().stages[0].expands.size());
+    const bool expand_phase = ph.name.rfind("expand", 0) == 0;
+    EXPECT_EQ(ph.resort_stage, expand_phase ? n_expands - 2 : -1) << ph.name;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"kernel", "depth_warmup", "depth", "expand_warmup", "expand"}));
 }
 
 TEST(RunConfigTest, OfaPhaseSpacesKeepTheLargestChoices) {

@@ -219,8 +219,8 @@ void ElasticBlockImpl::reorganize_channels(const std::vector<int>& expand_choice
     // Keep the nesting of earlier phases: channels may only move inside their segment
     // (OFA: target widths of the expand list sorted descending, large negative offsets per
     // segment). As OFA's `for i in range(expand_ratio_stage + 1)`, only the boundaries at the
-    // 2nd..(expand_stage+1)-th largest widths are kept: phase 1 of [3,4,6] keeps the e=4 prefix,
-    // phase 2 also the e=3 prefix.
+    // 2nd..(expand_stage+1)-th largest widths are kept: with [3,4,6], stage 1 (OFA's expand phase
+    // 2) keeps the e=4 prefix, stage 2 also the e=3 prefix (OFA's schedule never calls stage 2).
     std::vector<int> ratios = expand_choices;
     std::sort(ratios.rbegin(), ratios.rend());
     std::vector<int64_t> widths;

@@ -127,7 +127,7 @@ class Pipeline {
   void run_proxy(StageRecord& rec);
   void run_pairs(StageRecord& rec, const std::string& checkpoint, const train::TrainConfig& eval);
   void run_predictor(StageRecord& rec);
-  void run_sparse_space(StageRecord& rec, int64_t top_k);
+  void run_sparse_space(StageRecord& rec, int64_t top_k, const search::EvolutionConfig& evolution);
   void run_supernet(StageRecord& rec, bool whole_space);
   // Baselines.
   std::optional<train::Teacher> load_teacher(const train::TrainConfig& config);
@@ -200,6 +200,7 @@ std::vector<Stage> Pipeline::stages() {
   sparse_json["num_intervals"] = c.sparse_space_stage.num_intervals;
   json search_json = sparse_json;
   search_json["top_k"] = c.family_search.top_k;
+  search_json["evolution"] = all["family_search"]["evolution"];
   const json family_json = all["family"];
   json supernet_stage_json = all["supernet_stage"];
   // Added after runs existed: hashed only when on, so that finished runs stay finished.
@@ -232,38 +233,35 @@ std::vector<Stage> Pipeline::stages() {
                    [this](StageRecord& r) { run_proxy(r); }});
     pairs_on("proxy", "proxy_supernet.pt", &c.proxy);
     out.push_back({"sparse_space", sparse_json, {"predictor"}, {"sparse_space.json"}, {},
-                   [this](StageRecord& r) { run_sparse_space(r, config_.sparse_space.top_k); }});
+                   [this](StageRecord& r) { run_sparse_space(r, config_.sparse_space.top_k, config_.sparse_space.evolution); }});
     out.push_back({"supernet", supernet_json, {"teacher", "proxy", "sparse_space"}, {"supernet.pt"}, {"supernet"},
                    [this](StageRecord& r) { run_supernet(r, false); }});
     family_of({"supernet"});
   } else if (c.method == "ofa") {
-    // Progressive shrinking (reference §3.1): kernel, depth 1 and 2, expand 1 and 2; each phase
-    // starts from the previous one; expand phases first re-sort the channels (OFA
-    // re_organize_middle_weights(expand_ratio_stage = phase)).
-    struct Ph {
-      const char* name;
-      const train::TrainConfig* config;
-      size_t depths, expands;
-      int resort;
+    // Progressive shrinking (reference §3.1): each phase starts from the previous one.
+    auto config_of = [&c](const std::string& name) -> const train::TrainConfig& {
+      if (name == "kernel") return c.ofa.kernel;
+      if (name == "depth_warmup") return c.ofa.depth_warmup;
+      if (name == "depth") return c.ofa.depth;
+      if (name == "expand_warmup") return c.ofa.expand_warmup;
+      return c.ofa.expand;
     };
-    const Ph phases[] = {{"kernel", &c.ofa.kernel, 1, 1, -1},
-                         {"depth_warmup", &c.ofa.depth_warmup, 2, 1, -1},
-                         {"depth", &c.ofa.depth, 0, 1, -1},
-                         {"expand_warmup", &c.ofa.expand_warmup, 0, 2, 1},
-                         {"expand", &c.ofa.expand, 0, 0, 2}};
+    const std::vector<OfaPhase>& phases = ofa_phases();
     std::string previous = "teacher";
-    for (size_t i = 0; i < std::size(phases); ++i) {
-      const Ph ph = phases[i];
-      const std::string output = i + 1 == std::size(phases) ? "supernet.pt" : std::string(ph.name) + ".pt";
+    for (size_t i = 0; i < phases.size(); ++i) {
+      const OfaPhase ph = phases[i];
+      const train::TrainConfig& config = config_of(ph.name);
+      const std::string output = i + 1 == phases.size() ? "supernet.pt" : ph.name + ".pt";
       const std::string init = previous + ".pt";
-      phase(ph.name, *ph.config, previous, output, [this, ph, init, output](StageRecord& r) {
-        run_phase(r, ph.name, *ph.config, ofa_phase_space(space(), ph.depths, ph.expands), init, ph.resort, output);
+      phase(ph.name, config, previous, output, [this, ph, &config, init, output](StageRecord& r) {
+        run_phase(r, ph.name, config, ofa_phase_space(space(), ph.depths, ph.expands), init, ph.resort_stage,
+                  output);
       });
       previous = ph.name;
     }
     pairs_on("expand", "supernet.pt", &c.supernet);
     out.push_back({"family_search", search_json, {"predictor"}, {"sparse_space.json"}, {},
-                   [this](StageRecord& r) { run_sparse_space(r, config_.family_search.top_k); }});
+                   [this](StageRecord& r) { run_sparse_space(r, config_.family_search.top_k, config_.family_search.evolution); }});
     family_of({"expand", "family_search"});
   } else if (c.method == "compofa") {
     // CompOFA (reference §7.2): the coupled space, from the teacher, two phases with a full
@@ -287,7 +285,7 @@ std::vector<Stage> Pipeline::stages() {
                    [this](StageRecord& r) { run_supernet(r, true); }});
     pairs_on("supernet", "supernet.pt", &c.supernet);
     out.push_back({"family_search", search_json, {"predictor"}, {"sparse_space.json"}, {},
-                   [this](StageRecord& r) { run_sparse_space(r, config_.family_search.top_k); }});
+                   [this](StageRecord& r) { run_sparse_space(r, config_.family_search.top_k, config_.family_search.evolution); }});
     family_of({"supernet", "family_search"});
   } else if (c.method == "random-subspace") {
     // Paper §3.3 / Fig. 3: N random networks instead of the predicted-good ones, trained as the
@@ -651,11 +649,12 @@ search::SparseSpaceConfig Pipeline::grid_config() {
 
 // sparsenas: the sparse space (top_k per interval by the early predictor, before training).
 // ofa, spos: the family search (top_k by the predictor fitted on the trained supernet).
-void Pipeline::run_sparse_space(StageRecord& rec, int64_t top_k) {
+void Pipeline::run_sparse_space(StageRecord& rec, int64_t top_k, const search::EvolutionConfig& evolution) {
   auto early = predictor::XgbAccuracyPredictor::load(path("predictor/gbdt.json"), space());
   early.model().set_nthread(train::resolved_threads(config_.teacher));
   search::SparseSpaceConfig cfg = grid_config();
   cfg.top_k = top_k;
+  cfg.evolution = evolution;
   const search::FitnessFn fitness = [&early](const std::vector<space::Arch>& archs) {
     return early.predict(archs);
   };
@@ -804,6 +803,18 @@ void Pipeline::run_report(StageRecord& rec) {
 
 // The space of one OFA phase: `space` with only the `depths` largest depth choices and the
 // `expands` largest expand choices of every stage (0 = all); kernels stay elastic.
+const std::vector<OfaPhase>& ofa_phases() {
+  // Re-sort stages as OFA's train_elastic_expand: expand_ratio_stage = len(phase expand list) - 2,
+  // so phase 1 (e {4,6}) is a full sort and phase 2 (e {3,4,6}) stage 1, which keeps the e=4
+  // prefix of phase 1 (reference §2.2).
+  static const std::vector<OfaPhase> phases = {{"kernel", 1, 1, -1},
+                                               {"depth_warmup", 2, 1, -1},
+                                               {"depth", 0, 1, -1},
+                                               {"expand_warmup", 0, 2, 0},
+                                               {"expand", 0, 0, 1}};
+  return phases;
+}
+
 space::SearchSpace ofa_phase_space(const space::SearchSpace& space, size_t depths, size_t expands) {
   space::SpaceSpec spec = space.spec();
   auto keep_largest = [](std::vector<int>& choices, size_t n) {

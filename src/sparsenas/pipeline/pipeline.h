@@ -40,6 +40,18 @@ std::vector<std::string> stage_names(const std::string& method = "sparsenas");
 /// Kernel phase (1, 1), depth phases (2, 1) and (0, 1), expand phases (0, 2) and (0, 0).
 space::SearchSpace ofa_phase_space(const space::SearchSpace& space, size_t depths, size_t expands);
 
+/// One OFA progressive-shrinking phase: the choices it samples (`ofa_phase_space(space, depths,
+/// expands)`) and the expand stage of the channel re-sort before it (-1 = none; see
+/// SupernetImpl::reorganize_channels).
+struct OfaPhase {
+  std::string name;
+  size_t depths, expands;
+  int resort_stage;
+};
+
+/// The five phases in training order: kernel, depth_warmup, depth, expand_warmup, expand.
+const std::vector<OfaPhase>& ofa_phases();
+
 /// What `run_pipeline` did.
 struct RunSummary {
   std::filesystem::path dir;

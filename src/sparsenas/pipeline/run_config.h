@@ -93,10 +93,18 @@ struct RandomSubspaceConfig {
 
 /// How baselines whose space is too large to evaluate whole (ofa, spos) find their family: pairs
 /// on the trained supernet (the `pairs` section), the early predictor's settings (`predictor`)
-/// fitted on them, then the evolutionary search of `sparse_space` in every interval, keeping the
-/// best `top_k` (the OFA/CompOFA way: one network per budget).
+/// fitted on them, then an evolutionary search with `evolution` in every interval of
+/// `sparse_space`'s grid, keeping the best `top_k` (the OFA/CompOFA way: one network per budget).
 struct FamilySearchConfig {
   int64_t top_k = 1;
+  /// OFA's EvolutionFinder (reference §6.1): population 100, 500 generations, 25 parents, 50
+  /// mutants (probability 0.1) and 50 crossover children per generation.
+  search::EvolutionConfig evolution = [] {
+    search::EvolutionConfig e;
+    e.population_size = 100;
+    e.num_generations = 500;
+    return e;
+  }();
 };
 
 /// Everything `sparsenas run` needs. JSON keys are the field names; the training sections
