@@ -120,7 +120,16 @@ TEST(CompareTest, DifferencesPerIntervalCostsAndRankingMatchABruteForceCount) {
   std::map<int64_t, std::vector<double>> in_ref, in_other;
   for (const auto& r : ref_rows) in_ref[(r.macs - start) / kInterval].push_back(r.test_top1);
   for (const auto& r : other_rows) in_other[(r.macs - start) / kInterval].push_back(r.test_top1);
-  double sum_mean = 0, sum_best = 0;
+  // Picked: the test accuracy of the row with the highest validation accuracy in the interval.
+  auto picked_in = [&](const std::vector<search::FamilyRow>& rows, int64_t k) {
+    const search::FamilyRow* top = nullptr;
+    for (const auto& r : rows) {
+      if ((r.macs - start) / kInterval == k && (!top || r.val_top1 > top->val_top1)) top = &r;
+    }
+    return top->test_top1;
+  };
+  double sum_mean = 0, sum_best = 0, sum_picked = 0;
+  bool picked_differs_from_best = false;
   int shared = 0;
   for (const auto& [k, ref_acc] : in_ref) {
     const auto it = in_other.find(k);
@@ -133,12 +142,17 @@ TEST(CompareTest, DifferencesPerIntervalCostsAndRankingMatchABruteForceCount) {
     auto best = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
     sum_mean += mean(it->second) - mean(ref_acc);
     sum_best += best(it->second) - best(ref_acc);
+    sum_picked += picked_in(other_rows, k) - picked_in(ref_rows, k);
+    picked_differs_from_best = picked_differs_from_best || picked_in(ref_rows, k) != best(ref_acc) ||
+                               picked_in(other_rows, k) != best(it->second);
     ++shared;
   }
   ASSERT_GT(shared, 0) << "the fixture must share at least one interval";
   EXPECT_EQ(other["shared_intervals"], shared);
   EXPECT_NEAR(other["delta_mean_vs_reference"].get<double>(), sum_mean / shared, 1e-12);
   EXPECT_NEAR(other["delta_best_vs_reference"].get<double>(), sum_best / shared, 1e-12);
+  EXPECT_NEAR(other["delta_picked_vs_reference"].get<double>(), sum_picked / shared, 1e-12);
+  EXPECT_TRUE(picked_differs_from_best) << "the fixture must tell picked from best";
 
   // Table 4: training stages after the teacher; compofa 80 s vs sparsenas 40 s.
   EXPECT_DOUBLE_EQ(other["training_wall_seconds"].get<double>(), 80.0);
