@@ -28,6 +28,7 @@
 #include "sparsenas/train/checkpoint.h"
 #include "sparsenas/train/evaluate.h"
 #include "support/error_of.h"
+#include "support/fashion_space.h"
 #include "support/temp_dir.h"
 
 namespace sparsenas::pipeline {
@@ -126,11 +127,7 @@ TEST(RunConfigTest, OfaPhasesResortChannelsAsTrainElasticExpand) {
   // OFA's train_elastic_expand re-sorts once per expand phase with
   // expand_ratio_stage = len(the phase's expand list) - 2: 0 (full sort) for e {4,6}, 1 for e {3,4,6};
   // the kernel and depth phases do not re-sort.
-  space::SpaceOptions options;
-  options.resolution = 28;
-  options.in_channels = 1;
-  options.num_classes = 10;
-  const space::SearchSpace full = space::SearchSpace::from_name("ofa-mbv3", options);
+  const space::SearchSpace full = test::fashion_space();
   const std::vector<OfaPhase>& phases = ofa_phases();
   std::vector<std::string> names;
   for (const OfaPhase& ph : phases) {
@@ -144,11 +141,7 @@ TEST(RunConfigTest, OfaPhasesResortChannelsAsTrainElasticExpand) {
 }
 
 TEST(RunConfigTest, OfaPhaseSpacesKeepTheLargestChoices) {
-  space::SpaceOptions options;
-  options.resolution = 28;
-  options.in_channels = 1;
-  options.num_classes = 10;
-  const space::SearchSpace full = space::SearchSpace::from_name("ofa-mbv3", options);
+  const space::SearchSpace full = test::fashion_space();
   const space::SearchSpace kernel = ofa_phase_space(full, 1, 1);
   const space::SearchSpace depth1 = ofa_phase_space(full, 2, 1);
   const space::SearchSpace expand1 = ofa_phase_space(full, 0, 2);

@@ -9,6 +9,7 @@
 
 #include "sparsenas/core/error.h"
 #include "sparsenas/predictor/metrics.h"
+#include "support/fashion_space.h"
 #include "support/temp_dir.h"
 
 namespace sparsenas::predictor {
@@ -18,15 +19,7 @@ using space::Arch;
 using space::SearchSpace;
 
 using test::error_of;
-
-// ofa-mbv3 as the pipeline uses it on Fashion-MNIST: 28x28 grey images, 10 classes.
-SearchSpace fashion_space() {
-  space::SpaceOptions options;
-  options.resolution = 28;
-  options.in_channels = 1;
-  options.num_classes = 10;
-  return SearchSpace::from_name("ofa-mbv3", options);
-}
+using test::fashion_space;
 
 // Architectures with a synthetic "accuracy": a known function of the architecture plus noise.
 struct Synthetic {

@@ -18,6 +18,7 @@
 #include "sparsenas/search/sparse_space.h"
 #include "sparsenas/space/search_space.h"
 #include "support/error_of.h"
+#include "support/fashion_space.h"
 #include "support/temp_dir.h"
 
 namespace sparsenas::report {
@@ -26,17 +27,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using test::error_of;
+using test::fashion_space;
 
 constexpr int64_t kMinMacs = 3'000'000;
 constexpr int64_t kInterval = 100'000;
-
-space::SearchSpace fashion_space() {
-  space::SpaceOptions options;
-  options.in_channels = 1;
-  options.num_classes = 10;
-  options.resolution = 28;
-  return space::SearchSpace::from_name("ofa-mbv3", options);
-}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

@@ -9,6 +9,7 @@
 #include "sparsenas/core/random.h"
 #include "sparsenas/search/evolution.h"
 #include "sparsenas/space/search_space.h"
+#include "support/fashion_space.h"
 
 namespace sparsenas::space {
 /// gtest prints architectures as their JSON.
@@ -34,14 +35,7 @@ inline space::SearchSpace tiny_space() {
   return space::SearchSpace(spec);
 }
 
-/// ofa-mbv3 at 28x28x1, 10 classes (the Fashion-MNIST setting).
-inline space::SearchSpace fashion_space() {
-  space::SpaceOptions options;
-  options.resolution = 28;
-  options.in_channels = 1;
-  options.num_classes = 10;
-  return space::SearchSpace::from_name("ofa-mbv3", options);
-}
+using sparsenas::test::fashion_space;
 
 /// A deterministic, smooth, non-additive score: per active slot a weighted expand ratio and
 /// kernel size (weights drawn from `seed`), a per-stage depth bonus, and a quadratic penalty on

@@ -415,20 +415,26 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
     }
   }
   const Cost ref_cost = cost_of(reference);
+  // The teacher is the same recipe in every run, so its wall measures the host's speed during that
+  // run: dividing each run's training wall by its own teacher's wall cancels a host that ran faster
+  // or slower between runs (measured here: 1.23x between two identical teachers).
+  auto per_teacher = [](const Cost& c) { return c.teacher_wall > 0 ? c.wall / c.teacher_wall : kNaN; };
   md << "\n| run | training wall without teacher (s) | core-hours | sub-network passes | "
-        "× reference (wall) | × reference (passes) | teacher wall (s) | pairs, predictor, search, "
-        "family wall (s) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n";
+        "× reference (wall) | × reference (wall ÷ own teacher wall) | × reference (passes) | teacher wall (s) | "
+        "pairs, predictor, search, family wall (s) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (size_t i = 0; i < runs.size(); ++i) {
     const Cost c = cost_of(runs[i]);
     const double wr = ref_cost.wall > 0 ? c.wall / ref_cost.wall : kNaN;
+    const double nr = per_teacher(ref_cost) > 0 ? per_teacher(c) / per_teacher(ref_cost) : kNaN;
     const double pr = ref_cost.passes > 0 ? static_cast<double>(c.passes) / ref_cost.passes : kNaN;
     md << "| " << runs[i].label << " | " << num(c.wall, 1) << " | " << num(c.core / 3600, 3) << " | "
-       << format_count(c.passes) << " | " << ratio(wr) << " | " << ratio(pr) << " | " << num(c.teacher_wall, 1)
-       << " | " << num(c.other_wall, 1) << " |\n";
+       << format_count(c.passes) << " | " << ratio(wr) << " | " << ratio(nr) << " | " << ratio(pr) << " | "
+       << num(c.teacher_wall, 1) << " | " << num(c.other_wall, 1) << " |\n";
     out["runs"][i]["training_wall_seconds"] = c.wall;
     out["runs"][i]["training_core_seconds"] = c.core;
     out["runs"][i]["subnet_passes"] = c.passes;
     out["runs"][i]["training_wall_ratio"] = wr;
+    out["runs"][i]["training_wall_ratio_teacher_normalised"] = nr;
     out["runs"][i]["teacher_wall_seconds"] = c.teacher_wall;
     out["runs"][i]["other_wall_seconds"] = c.other_wall;
   }
