@@ -381,8 +381,8 @@ json preset_patch(const std::string& name) {
   }
   if (name == "standard") {
     // A larger comparison on all of Fashion-MNIST: every supernet phase at 5/150 of the paper's epochs,
-    // warm-ups and the sparse supernet's low-rate start rounded to 0 alike. Measured on 2 cores: sparsenas
-    // 96 minutes end to end (BENCHMARKS.md).
+    // warm-ups and the sparse supernet's low-rate start rounded to 0 alike. Measured end to end on 2 cores:
+    // sparsenas 96, compofa 73, ofa 116 minutes (BENCHMARKS.md).
     json p = scaled_phases(5.0 / 150, nullptr);
     p.merge_patch(json::parse(R"({
       "preset": "standard",

@@ -418,15 +418,16 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
   // The teacher is the same recipe in every run, so its wall measures the host's speed during that
   // run: dividing each run's training wall by its own teacher's wall cancels a host that ran faster
   // or slower between runs (measured here: 1.23x between two identical teachers).
-  auto per_teacher = [](const Cost& c) { return c.teacher_wall > 0 ? c.wall / c.teacher_wall : kNaN; };
+  auto quotient = [](double a, double b) { return b > 0 ? a / b : kNaN; };  // NaN (printed n/a) unless b > 0
+  const double ref_per_teacher = quotient(ref_cost.wall, ref_cost.teacher_wall);
   md << "\n| run | training wall without teacher (s) | core-hours | sub-network passes | "
         "× reference (wall) | × reference (wall ÷ own teacher wall) | × reference (passes) | teacher wall (s) | "
         "pairs, predictor, search, family wall (s) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (size_t i = 0; i < runs.size(); ++i) {
     const Cost c = cost_of(runs[i]);
-    const double wr = ref_cost.wall > 0 ? c.wall / ref_cost.wall : kNaN;
-    const double nr = per_teacher(ref_cost) > 0 ? per_teacher(c) / per_teacher(ref_cost) : kNaN;
-    const double pr = ref_cost.passes > 0 ? static_cast<double>(c.passes) / ref_cost.passes : kNaN;
+    const double wr = quotient(c.wall, ref_cost.wall);
+    const double nr = quotient(quotient(c.wall, c.teacher_wall), ref_per_teacher);
+    const double pr = quotient(static_cast<double>(c.passes), static_cast<double>(ref_cost.passes));
     md << "| " << runs[i].label << " | " << num(c.wall, 1) << " | " << num(c.core / 3600, 3) << " | "
        << format_count(c.passes) << " | " << ratio(wr) << " | " << ratio(nr) << " | " << ratio(pr) << " | "
        << num(c.teacher_wall, 1) << " | " << num(c.other_wall, 1) << " |\n";
