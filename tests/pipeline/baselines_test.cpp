@@ -9,7 +9,7 @@
 #include "sparsenas/core/fs.h"
 #include "sparsenas/nn/static_net.h"
 #include "sparsenas/nn/supernet.h"
-#include "sparsenas/pipeline/manifest.h"
+#include "sparsenas/rundir/manifest.h"
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/pipeline/run_config.h"
 #include "sparsenas/pipeline/space_stats.h"
@@ -22,6 +22,8 @@
 
 namespace sparsenas::pipeline {
 namespace {
+
+using rundir::Manifest;
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -18,7 +18,7 @@
 #include "sparsenas/export/torchscript.h"
 #include "sparsenas/nn/static_net.h"
 #include "sparsenas/nn/supernet.h"
-#include "sparsenas/pipeline/manifest.h"
+#include "sparsenas/rundir/manifest.h"
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/pipeline/run_config.h"
 #include "sparsenas/pipeline/space_stats.h"
@@ -33,6 +33,9 @@
 
 namespace sparsenas::pipeline {
 namespace {
+
+using rundir::Manifest;
+using rundir::StageRecord;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -231,39 +234,6 @@ TEST(SpaceStatsTest, RowsByHand) {
   EXPECT_EQ(rows[1].high2, 0);
   EXPECT_TRUE(contains(error_of([&] { space_stats_rows(acc, {6}); }), "sample size must be in [2, 5]"));
   EXPECT_TRUE(contains(error_of([&] { space_stats_rows(acc, {1}); }), "sample size"));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Manifest
-
-TEST(ManifestTest, HashesAreFnv1a64) {
-  EXPECT_EQ(hash_string(""), "cbf29ce484222325");  // the FNV-1a 64 offset basis
-  EXPECT_EQ(hash_string("a"), "af63dc4c8601ec8c");  // published FNV-1a test vector
-  test::TempDir dir;
-  write_file_atomic(dir.path() / "f", "a");
-  EXPECT_EQ(hash_file(dir.path() / "f"), hash_string("a"));
-  EXPECT_TRUE(contains(error_of([&] { hash_file(dir.path() / "missing"); }), "cannot read"));
-}
-
-TEST(ManifestTest, RoundTripsAndRejectsCorruptFiles) {
-  test::TempDir dir;
-  Manifest m;
-  StageRecord& r = m.get("teacher");
-  r.status = "done";
-  r.config_hash = "abc";
-  r.input_hashes = {{"data", "x"}};
-  r.wall_seconds = 1.5;
-  r.subnet_passes = 12;
-  r.metrics = {{"val_top1", 0.5}};
-  m.write(dir.path() / "manifest.json");
-  const Manifest back = Manifest::read(dir.path() / "manifest.json");
-  ASSERT_NE(back.find("teacher"), nullptr);
-  EXPECT_EQ(back.find("teacher")->input_hashes, r.input_hashes);
-  EXPECT_EQ(back.find("teacher")->subnet_passes, 12);
-  EXPECT_EQ(back.find("teacher")->metrics, r.metrics);
-  EXPECT_TRUE(Manifest::read(dir.path() / "none.json").stages.empty());
-  write_file_atomic(dir.path() / "bad.json", "{\"version\": 1}");
-  EXPECT_TRUE(contains(error_of([&] { Manifest::read(dir.path() / "bad.json"); }), "corrupt manifest"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -170,7 +170,7 @@ void expect_parse_error(const std::string& text, const std::vector<std::string>&
 TEST(LookupTest, CsvErrorsNameFileLineAndColumn) {
   const std::string header = "arch,macs,params,latency_ms,val_top1,test_top1\n";
   const std::string arch = R"("{""ks"":[3],""e"":[4],""d"":[1]}")";
-  expect_parse_error("", {"family.csv", "no header"});
+  expect_parse_error("", {"family.csv", "empty file"});
   expect_parse_error("arch,macs,params,latency_ms,val_top1\n", {"family.csv:1", "test_top1"});
   expect_parse_error("arch,macs,flops,latency_ms,val_top1,test_top1\n",
                      {"family.csv:1", "column 3", "flops"});
@@ -182,9 +182,9 @@ TEST(LookupTest, CsvErrorsNameFileLineAndColumn) {
   expect_parse_error(header + arch + ",100,7,1.5,,0.8\n",
                      {"family.csv:2", "column 5 (val_top1)", "empty"});
   expect_parse_error(header + arch + ",100,7,1.5,0.9\n",
-                     {"family.csv:2", "expected 6 columns, got 5"});
+                     {"family.csv:2", "expected 6 fields as in the header, got 5"});
   expect_parse_error(header + "\"{\"\"ks\"\":[3],100,7,1.5,0.9,0.8\n",
-                     {"family.csv:2", "unterminated"});
+                     {"family.csv:2", "column 1", "quoted field has no closing quote"});
   expect_parse_error(header + "\"{\"\"ks\"\":[3]}\",100,7,1.5,0.9,0.8\n",
                      {"family.csv:2", "column 1 (arch)", "\"e\""});
   expect_parse_error(header + arch + ",-5,7,1.5,0.9,0.8\n",

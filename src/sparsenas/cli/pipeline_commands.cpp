@@ -22,7 +22,8 @@
 #include "sparsenas/data/data_config.h"
 #include "sparsenas/export/torchscript.h"
 #include "sparsenas/nn/static_net.h"
-#include "sparsenas/pipeline/manifest.h"
+#include "sparsenas/core/clock.h"
+#include "sparsenas/rundir/manifest.h"
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/report/compare.h"
 #include "sparsenas/pipeline/space_stats.h"
@@ -96,7 +97,7 @@ void run_run(const RunFlags& f) {
     throw CLI::RuntimeError(kExitInterrupted);
   }
 
-  const pipeline::Manifest manifest = pipeline::Manifest::read(out / "manifest.json");
+  const rundir::Manifest manifest = rundir::Manifest::read(out / "manifest.json");
   json result = {{"run", out.string()},
                  {"report", summary.report.string()},
                  {"family", (out / "family.csv").string()},
@@ -297,7 +298,7 @@ void run_export(const ExportFlags& f) {
   json sidecar = {{"format", "torchscript"},
                   {"file", out.filename().string()},
                   {"sparsenas_version", "0.1.0"},
-                  {"exported_at", pipeline::utc_now()},
+                  {"exported_at", utc_now()},
                   {"run", fs::absolute(run.dir).string()},
                   {"space", run.space.name()},
                   {"arch", space::to_json(arch)},

@@ -11,7 +11,9 @@
 #include <set>
 #include <sstream>
 
+#include "sparsenas/core/clock.h"
 #include "sparsenas/core/fs.h"
+#include "sparsenas/core/hash.h"
 #include "sparsenas/core/log.h"
 #include "sparsenas/core/progress.h"
 #include "sparsenas/core/random.h"
@@ -19,11 +21,11 @@
 #include "sparsenas/data/data_config.h"
 #include "sparsenas/nn/static_net.h"
 #include "sparsenas/nn/supernet.h"
-#include "sparsenas/pipeline/manifest.h"
 #include "sparsenas/pipeline/predictor_stage.h"
 #include "sparsenas/predictor/pairs_dataset.h"
 #include "sparsenas/predictor/predictor.h"
 #include "sparsenas/report/report.h"
+#include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/search/sparse_space.h"
 #include "sparsenas/train/arch_sampler.h"
@@ -35,6 +37,8 @@ namespace sparsenas::pipeline {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using rundir::Manifest;
+using rundir::StageRecord;
 
 std::vector<std::string> stage_names(const std::string& method) {
   if (method == "sparsenas") {
@@ -621,14 +625,14 @@ void Pipeline::run_predictor(StageRecord& rec) {
   result.early.save(path("predictor/gbdt.json"));
   write_predictor_tables(result, path("predictors.csv"), path("predictor/heldout.csv"));
   const PredictorScore& early = result.scores.front();
-  rec.metrics = {{"kind", early.name},
+  rec.metrics = {{"kind", early.predictor},
                  {"fit_seconds", early.fit_seconds},
                  {"rmse", early.rmse},
                  {"rmse_shifted", early.rmse_shifted},
                  {"kendall_tau", early.kendall_tau},
                  {"spearman_rho", early.spearman_rho}};
   for (const auto& s : result.scores) {
-    SNAS_LOG(INFO) << "predictor " << s.name << ": fit " << s.fit_seconds << " s, RMSE (shifted) "
+    SNAS_LOG(INFO) << "predictor " << s.predictor << ": fit " << s.fit_seconds << " s, RMSE (shifted) "
                    << s.rmse_shifted * 100 << "%, Kendall tau " << s.kendall_tau;
   }
 }
@@ -837,21 +841,19 @@ RunSummary run_pipeline(const RunConfig& config, const fs::path& dir) {
   return Pipeline(config, dir).run();
 }
 
-RunInfo read_run(const fs::path& dir) {
-  SNAS_CHECK(fs::is_directory(dir), "--run ", dir, ": no such run directory");
-  SNAS_CHECK(fs::exists(dir / "config.json"), "--run ", dir,
-             ": no config.json, so not a sparsenas run directory (made by `sparsenas run --out DIR`)");
-  RunConfig config;
+RunConfig run_config_of(const rundir::RunDir& run) {
   try {
-    config = run_config_from_json(read_json_file(dir / "config.json"));
+    return run_config_from_json(run.config());
   } catch (const Error& e) {
-    SNAS_FAIL("--run ", dir, ": corrupt config.json: ", e.what());
+    SNAS_FAIL("--run ", run.path(), ": corrupt config.json: ", e.what());
   }
-  for (const char* file : {"supernet.pt", "family.csv"}) {
-    SNAS_CHECK(fs::exists(dir / file), "--run ", dir, ": no ", file,
-               " yet: the run has not finished; rerun its `sparsenas run` command to complete it");
-  }
-  const train::CheckpointMeta meta = train::read_checkpoint_meta(dir / "supernet.pt");
+}
+
+RunInfo read_run(const fs::path& dir) {
+  const rundir::RunDir run = rundir::open_run(dir);
+  const RunConfig config = run_config_of(run);
+  run.require({rundir::kSupernet, rundir::kFamily});
+  const train::CheckpointMeta meta = train::read_checkpoint_meta(run.file(rundir::kSupernet));
   return RunInfo{dir, config, space::SearchSpace(space::space_spec_from_json(meta.space))};
 }
 

@@ -13,6 +13,10 @@
 #include "sparsenas/pipeline/run_config.h"
 #include "sparsenas/space/search_space.h"
 
+namespace sparsenas::rundir {
+class RunDir;  // sparsenas/rundir/run_dir.h
+}  // namespace sparsenas::rundir
+
 namespace sparsenas::nn {
 class StaticNetImpl;  // sparsenas/nn/static_net.h
 }  // namespace sparsenas::nn
@@ -77,6 +81,10 @@ struct RunInfo {
   RunConfig config;           ///< config.json
   space::SearchSpace space;   ///< the space of supernet.pt
 };
+
+/// The RunConfig of an opened run directory; a config.json that does not read as one is an error
+/// naming the run ("corrupt config.json").
+RunConfig run_config_of(const rundir::RunDir& run);
 
 /// Reads `dir`/config.json and checks that the run finished its family stage (supernet.pt and
 /// family.csv present). Errors say what is missing and how to finish the run.

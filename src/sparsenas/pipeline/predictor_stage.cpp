@@ -14,23 +14,10 @@ namespace sparsenas::pipeline {
 
 namespace {
 
-std::string number(double v) {
-  std::ostringstream s;
-  s.precision(10);
-  s << v;
-  return s.str();
-}
-
-std::string quoted(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 PredictorScore score(const std::string& name, predictor::AccuracyPredictor& model,
                      const predictor::PairsDataset& train, const predictor::PairsDataset& heldout) {
   PredictorScore s;
-  s.name = name;
+  s.predictor = name;
   s.n_train = static_cast<int64_t>(train.size());
   s.n_heldout = static_cast<int64_t>(heldout.size());
   const auto start = std::chrono::steady_clock::now();
@@ -85,23 +72,17 @@ PredictorStageResult run_predictor_comparison(const space::SearchSpace& space,
 
 void write_predictor_tables(const PredictorStageResult& result, const std::filesystem::path& scores_csv,
                             const std::filesystem::path& heldout_csv) {
-  std::string scores = "predictor,n_train,n_heldout,fit_seconds,rmse,rmse_shifted,kendall_tau,spearman_rho\n";
+  rundir::write_predictor_scores(scores_csv, {result.scores.begin(), result.scores.end()});
+  rundir::HeldoutPredictions heldout;
+  for (const auto& p : result.heldout.pairs) {
+    heldout.archs.push_back(p.arch.to_string());
+    heldout.val_top1.push_back(p.val_top1);
+  }
   for (const auto& s : result.scores) {
-    scores += s.name + "," + std::to_string(s.n_train) + "," + std::to_string(s.n_heldout) + "," +
-              number(s.fit_seconds) + "," + number(s.rmse) + "," + number(s.rmse_shifted) + "," +
-              number(s.kendall_tau) + "," + number(s.spearman_rho) + "\n";
+    heldout.predictors.push_back(s.predictor);
+    heldout.predicted.push_back(s.predictions);
   }
-  write_file_atomic(scores_csv, scores);
-  std::string heldout = "arch,val_top1";
-  for (const auto& s : result.scores) heldout += "," + s.name;
-  heldout += "\n";
-  for (size_t i = 0; i < result.heldout.size(); ++i) {
-    const auto& p = result.heldout.pairs[i];
-    heldout += quoted(p.arch.to_string()) + "," + number(p.val_top1);
-    for (const auto& s : result.scores) heldout += "," + number(s.predictions[i]);
-    heldout += "\n";
-  }
-  write_file_atomic(heldout_csv, heldout);
+  rundir::write_heldout(heldout_csv, heldout);
 }
 
 }  // namespace sparsenas::pipeline

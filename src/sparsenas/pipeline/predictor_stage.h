@@ -9,16 +9,13 @@
 #include "sparsenas/pipeline/run_config.h"
 #include "sparsenas/predictor/pairs_dataset.h"
 #include "sparsenas/predictor/predictor.h"
+#include "sparsenas/rundir/predictor_tables.h"
 #include "sparsenas/space/search_space.h"
 
 namespace sparsenas::pipeline {
 
-/// One predictor's row of `predictors.csv` (docs/run-directory.md).
-struct PredictorScore {
-  std::string name;
-  int64_t n_train = 0, n_heldout = 0;
-  double fit_seconds = 0;
-  double rmse = 0, rmse_shifted = 0, kendall_tau = 0, spearman_rho = 0;
+/// One predictor's row of `predictors.csv` and its column of `predictor/heldout.csv`.
+struct PredictorScore : rundir::PredictorScore {
   std::vector<double> predictions;  ///< on the held-out pairs, in order
 };
 

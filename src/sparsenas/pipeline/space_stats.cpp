@@ -15,6 +15,7 @@
 #include "sparsenas/nn/supernet.h"
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/pipeline/run_config.h"
+#include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/train/checkpoint.h"
 #include "sparsenas/train/evaluate.h"
 #include "sparsenas/train/trainer.h"
@@ -93,19 +94,13 @@ SpaceStats compute_space_stats(const fs::path& run_dir, const std::string& which
                                uint64_t seed) {
   SNAS_CHECK(which == "proxy" || which == "sparse", "--supernet must be proxy or sparse, got \"", which, "\"");
   SNAS_CHECK(!sizes.empty(), "--samples: give at least one sample size");
-  SNAS_CHECK(fs::is_directory(run_dir), "--run ", run_dir, ": no such run directory");
-  SNAS_CHECK(fs::exists(run_dir / "config.json"), "--run ", run_dir, ": no config.json, so not a sparsenas run directory");
-  RunConfig config;
-  try {
-    config = run_config_from_json(read_json_file(run_dir / "config.json"));
-  } catch (const Error& e) {
-    SNAS_FAIL("--run ", run_dir, ": corrupt config.json: ", e.what());
-  }
+  const rundir::RunDir run = rundir::open_run(run_dir);
+  const RunConfig config = run_config_of(run);
   SNAS_CHECK(which == "sparse" || config.method == "sparsenas", "--run ", run_dir, ": method ", config.method,
              " trains no proxy supernet; use --supernet sparse (its final supernet)");
-  const fs::path checkpoint = run_dir / (which == "proxy" ? "proxy_supernet.pt" : "supernet.pt");
-  SNAS_CHECK(fs::exists(checkpoint), "--run ", run_dir, ": no ", checkpoint.filename(),
-             " yet (finish the run with its `sparsenas run` command)");
+  const char* artifact = which == "proxy" ? rundir::kProxy : rundir::kSupernet;
+  run.require({artifact});
+  const fs::path checkpoint = run.file(artifact);
   const int64_t count = *std::max_element(sizes.begin(), sizes.end());
   SNAS_CHECK(*std::min_element(sizes.begin(), sizes.end()) >= 2 && count <= 1000000,
              "--samples: every size must be in [2, 1000000]");
@@ -140,8 +135,8 @@ SpaceStats compute_space_stats(const fs::path& run_dir, const std::string& which
   }
   progress.finish();
   stats.rows = space_stats_rows(stats.accuracies, sizes);
-  write_json_file(run_dir / "space_stats.json", to_json(stats));
-  write_file_atomic(run_dir / "space_stats.md", markdown(stats));
+  write_json_file(run.file(rundir::kSpaceStatsJson), to_json(stats));
+  write_file_atomic(run.file(rundir::kSpaceStatsMarkdown), markdown(stats));
   return stats;
 }
 

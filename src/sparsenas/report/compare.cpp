@@ -15,7 +15,7 @@
 #include "sparsenas/predictor/metrics.h"
 #include "sparsenas/report/gnuplot.h"
 #include "sparsenas/report/report.h"
-#include "sparsenas/report/run_artifacts.h"
+#include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/search/sparse_space.h"
 
@@ -23,6 +23,8 @@ namespace sparsenas::report {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using rundir::Manifest;
+using rundir::StageRecord;
 
 namespace {
 
@@ -57,36 +59,17 @@ struct Run {
   double accuracy(const search::FamilyRow& r) const { return uses_test ? r.test_top1 : r.val_top1; }
 };
 
-template <typename Fn>
-auto read_in(const fs::path& dir, const std::string& name, Fn fn) -> decltype(fn(dir / name)) {
-  const fs::path path = dir / name;
-  SNAS_CHECK(fs::exists(path), "run ", dir, ": no ", name,
-             " (compare needs finished runs: rerun its `sparsenas run` command)");
-  try {
-    return fn(path);
-  } catch (const Error& e) {
-    const std::string message = e.what();
-    if (message.find(path.string()) != std::string::npos) throw;
-    SNAS_FAIL(path.string(), ": ", message);
-  } catch (const json::exception& e) {
-    SNAS_FAIL(path.string(), ": ", e.what());
-  }
-}
-
 Run read_run_dir(const fs::path& dir) {
-  SNAS_CHECK(fs::is_directory(dir), "run ", dir, ": no such directory");
+  const rundir::RunDir rd = rundir::open_run(dir, "run");
   Run run;
   run.dir = dir;
-  const json config = read_in(dir, "config.json", [](const fs::path& p) { return read_json_file(p); });
-  run.method = config.value("method", std::string("sparsenas"));
-  run.preset = config.value("preset", std::string("?"));
-  run.seed = config.value("seed", int64_t{0});
-  run.manifest = read_in(dir, "manifest.json", [](const fs::path& p) { return read_manifest(p); });
-  run.rows = read_in(dir, "family.csv", [](const fs::path& p) { return search::FamilyTable::read_csv(p).rows(); });
+  run.method = rd.method();
+  run.preset = rd.preset();
+  run.seed = rd.seed();
+  run.manifest = rd.manifest();
+  run.rows = rd.family().rows();
   SNAS_CHECK(!run.rows.empty(), "run ", dir, ": family.csv has no networks");
-  if (fs::exists(dir / "sparse_space.json")) {
-    run.sparse = read_in(dir, "sparse_space.json", [](const fs::path& p) { return search::read_sparse_space(p); });
-  }
+  if (rd.has(rundir::kSparseSpace)) run.sparse = rd.sparse_space();
   for (const auto& r : run.rows) run.uses_test = run.uses_test && std::isfinite(r.test_top1);
   std::string name = fs::path(dir).lexically_normal().filename().string();
   if (name.empty()) name = fs::path(dir).lexically_normal().parent_path().filename().string();

@@ -21,7 +21,7 @@
 #include "sparsenas/predictor/metrics.h"
 #include "sparsenas/predictor/pairs_dataset.h"
 #include "sparsenas/report/gnuplot.h"
-#include "sparsenas/report/run_artifacts.h"
+#include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/search/sparse_space.h"
 #include "sparsenas/space/search_space.h"
@@ -29,6 +29,11 @@
 namespace sparsenas::report {
 namespace fs = std::filesystem;
 using nlohmann::json;
+using rundir::HeldoutPredictions;
+using rundir::HistoryEpoch;
+using rundir::Manifest;
+using rundir::PredictorScore;
+using rundir::StageRecord;
 
 namespace {
 
@@ -132,27 +137,17 @@ struct Inputs {
   std::optional<space::SearchSpace> space;  // the run's space, when it can be told
 };
 
-// Reads `run_dir / name` with `reader` when it exists. Missing: a warning saying what is not
+// Reads `artifact` with `reader` when it exists. Missing: a warning saying what is not
 // available. Present but unreadable: sparsenas::Error naming the file.
 template <typename Reader>
-auto load_optional(const fs::path& run_dir, const std::string& name, const std::string& affects,
+auto load_optional(const rundir::RunDir& run, const std::string& artifact, const std::string& affects,
                    std::vector<std::string>& warnings, Reader reader)
-    -> std::optional<decltype(reader(run_dir))> {
-  const fs::path path = run_dir / name;
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    warnings.push_back(name + " not found: " + affects + " not available");
+    -> std::optional<decltype(reader(run))> {
+  if (!run.has(artifact)) {
+    warnings.push_back(artifact + " not found: " + affects + " not available");
     return std::nullopt;
   }
-  try {
-    return reader(path);
-  } catch (const Error& e) {
-    const std::string message = e.what();
-    if (message.find(path.string()) != std::string::npos) throw;
-    SNAS_FAIL(path.string(), ": ", message);
-  } catch (const json::exception& e) {
-    SNAS_FAIL(path.string(), ": ", e.what());
-  }
+  return reader(run);
 }
 
 // The string at a chain of object keys, or nullptr.
@@ -218,28 +213,31 @@ std::optional<space::SearchSpace> find_space(const Inputs& in) {
 
 Inputs load_inputs(const fs::path& run_dir, std::vector<std::string>& warnings) {
   Inputs in;
-  in.config = load_optional(
-      run_dir, "config.json", "preset, space and dataset names", warnings, [](const fs::path& p) {
-        json j = read_json_file(p);
-        SNAS_CHECK(j.is_object(), p.string(), ": expected a JSON object, got ", j.type_name());
-        return j;
-      });
-  in.manifest = load_optional(run_dir, "manifest.json",
-                              "stage costs (Table 4), teacher accuracy, evolutionary search cost",
-                              warnings, [](const fs::path& p) { return read_manifest(p); });
-  in.predictors =
-      load_optional(run_dir, "predictors.csv", "the predictor comparison (Table 3)", warnings,
-                    [](const fs::path& p) { return read_predictor_scores(p); });
-  in.heldout = load_optional(run_dir, "predictor/heldout.csv",
-                             "held-out predictions (predicted-vs-measured plot)", warnings,
-                             [](const fs::path& p) { return read_heldout(p); });
-  in.pairs = load_optional(run_dir, "pairs.csv", "the pairs summary", warnings,
-                           [](const fs::path& p) { return predictor::PairsDataset::read_csv(p); });
-  in.sparse = load_optional(run_dir, "sparse_space.json", "the sparse space summary", warnings,
-                            [](const fs::path& p) { return search::read_sparse_space(p); });
-  in.family = load_optional(
-      run_dir, "family.csv", "the lookup cost (Table 6), best networks (Table 7) and accuracy plot",
-      warnings, [](const fs::path& p) { return search::FamilyTable::read_csv(p); });
+  // The report also serves a run directory without config.json (it says what it lacks), so the
+  // folder is opened as it is rather than through rundir::open_run.
+  const rundir::RunDir bare(run_dir, json::object(), "run");
+  in.config = load_optional(bare, rundir::kConfig, "preset, space and dataset names", warnings,
+                            [](const rundir::RunDir& r) {
+                              return r.read(rundir::kConfig, [](const fs::path& p) {
+                                json j = read_json_file(p);
+                                SNAS_CHECK(j.is_object(), p.string(), ": expected a JSON object, got ", j.type_name());
+                                return j;
+                              });
+                            });
+  const rundir::RunDir run(run_dir, in.config.value_or(json::object()), "run");
+  in.manifest = load_optional(run, rundir::kManifest, "stage costs (Table 4), teacher accuracy, evolutionary search cost",
+                              warnings, [](const rundir::RunDir& r) { return r.manifest(); });
+  in.predictors = load_optional(run, rundir::kPredictorScores, "the predictor comparison (Table 3)", warnings,
+                                [](const rundir::RunDir& r) { return r.predictor_scores(); });
+  in.heldout = load_optional(run, rundir::kHeldout, "held-out predictions (predicted-vs-measured plot)", warnings,
+                             [](const rundir::RunDir& r) { return r.heldout(); });
+  in.pairs = load_optional(run, rundir::kPairs, "the pairs summary", warnings,
+                           [](const rundir::RunDir& r) { return r.pairs(); });
+  in.sparse = load_optional(run, rundir::kSparseSpace, "the sparse space summary", warnings,
+                            [](const rundir::RunDir& r) { return r.sparse_space(); });
+  in.family = load_optional(run, rundir::kFamily,
+                            "the lookup cost (Table 6), best networks (Table 7) and accuracy plot", warnings,
+                            [](const rundir::RunDir& r) { return r.family(); });
   // Every training stage of the manifest (the baselines have other phases), else the
   // sparsenas ones.
   std::vector<std::string> training_stages;
@@ -250,9 +248,9 @@ Inputs load_inputs(const fs::path& run_dir, std::vector<std::string>& warnings) 
   }
   if (training_stages.empty()) training_stages.assign(std::begin(kTrainingStages), std::end(kTrainingStages));
   for (const std::string& stage : training_stages) {
-    const std::string name = stage + "/history.json";
-    auto history = load_optional(run_dir, name, std::string("the ") + stage + " training curve",
-                                 warnings, [](const fs::path& p) { return read_history(p); });
+    const std::string name = stage + "/" + rundir::kHistoryFile;
+    auto history = load_optional(run, name, std::string("the ") + stage + " training curve", warnings,
+                                 [&stage](const rundir::RunDir& r) { return r.history(stage); });
     if (history) in.histories.emplace_back(stage, std::move(*history));
   }
   in.space = find_space(in);

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <utility>
 
+#include "sparsenas/core/csv.h"
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
 
@@ -22,77 +23,6 @@ std::string header_line() {
   std::string out;
   for (const char* name : kColumns) out += (out.empty() ? "" : ",") + std::string(name);
   return out;
-}
-
-// Splits one CSV record (RFC 4180 quoting; no newline inside quotes).
-std::vector<std::string> split_record(const std::string& line, const std::string& where) {
-  std::vector<std::string> fields;
-  std::string field;
-  size_t i = 0;
-  while (true) {
-    field.clear();
-    if (i < line.size() && line[i] == '"') {
-      ++i;
-      while (true) {
-        SNAS_CHECK(i < line.size(), where, ": column ", fields.size() + 1,
-                   ": unterminated quoted field");
-        if (line[i] == '"') {
-          if (i + 1 < line.size() && line[i + 1] == '"') {
-            field += '"';
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        field += line[i++];
-      }
-      SNAS_CHECK(i == line.size() || line[i] == ',', where, ": column ", fields.size() + 1,
-                 ": expected ',' after a closing quote, got '", line[i], "'");
-    } else {
-      while (i < line.size() && line[i] != ',') field += line[i++];
-    }
-    fields.push_back(field);
-    if (i == line.size()) break;
-    ++i;  // the comma
-  }
-  return fields;
-}
-
-std::string quote(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string format_double(double value) {
-  if (std::isnan(value)) return "";
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);  // shortest round trip
-  return std::string(buffer, result.ptr);
-}
-
-int64_t parse_int(const std::string& text, const std::string& where) {
-  int64_t value = 0;
-  const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
-  SNAS_CHECK(!text.empty() && result.ec == std::errc() && result.ptr == text.data() + text.size(),
-             where, ": expected an integer, got '", text, "'");
-  return value;
-}
-
-double parse_double(const std::string& text, const std::string& where, bool allow_empty) {
-  if (text.empty()) {
-    SNAS_CHECK(allow_empty, where, ": expected a number, got an empty field");
-    return std::numeric_limits<double>::quiet_NaN();
-  }
-  double value = 0;
-  const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
-  SNAS_CHECK(result.ec == std::errc() && result.ptr == text.data() + text.size(), where,
-             ": expected a number, got '", text, "'");
-  return value;
 }
 
 double bound_value(const FamilyRow& row, Bound bound) {
@@ -172,61 +102,44 @@ std::optional<FamilyRow> FamilyTable::best_within(Bound bound, double limit) con
 }
 
 FamilyTable FamilyTable::parse_csv(const std::string& text, const std::string& source) {
-  std::istringstream in(text);
-  std::string line;
-  int64_t line_no = 0;
-  std::array<int, kColumns.size()> position{};  // column of each field in the file
-  bool have_header = false;
+  const csv::Table t = csv::parse(text, source);
+  // Exactly the columns of kColumns, in any order.
+  std::array<int, kColumns.size()> position{};
+  position.fill(-1);
+  for (size_t c = 0; c < t.header.size(); ++c) {
+    const auto it = std::find(kColumns.begin(), kColumns.end(), t.header[c]);
+    SNAS_CHECK(it != kColumns.end(), source, ":1: column ", c + 1, ": unknown header '", t.header[c],
+               "'; the columns are ", header_line());
+    const size_t k = static_cast<size_t>(it - kColumns.begin());
+    SNAS_CHECK(position[k] < 0, source, ":1: column ", c + 1, ": header '", t.header[c], "' appears twice");
+    position[k] = static_cast<int>(c);
+  }
+  for (size_t k = 0; k < kColumns.size(); ++k) {
+    SNAS_CHECK(position[k] >= 0, source, ":1: the header lacks the column '", kColumns[k], "'; the columns are ",
+               header_line());
+  }
   std::vector<FamilyRow> rows;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    const std::string where = source + ":" + std::to_string(line_no);
-    const std::vector<std::string> fields = split_record(line, where);
-    if (!have_header) {
-      position.fill(-1);
-      for (size_t c = 0; c < fields.size(); ++c) {
-        const auto it = std::find(kColumns.begin(), kColumns.end(), fields[c]);
-        SNAS_CHECK(it != kColumns.end(), where, ": column ", c + 1, ": unknown header '", fields[c],
-                   "'; the columns are ", header_line());
-        const size_t k = static_cast<size_t>(it - kColumns.begin());
-        SNAS_CHECK(position[k] < 0, where, ": column ", c + 1, ": header '", fields[c],
-                   "' appears twice");
-        position[k] = static_cast<int>(c);
-      }
-      for (size_t k = 0; k < kColumns.size(); ++k) {
-        SNAS_CHECK(position[k] >= 0, where, ": the header lacks the column '", kColumns[k],
-                   "'; the columns are ", header_line());
-      }
-      have_header = true;
-      continue;
-    }
-    SNAS_CHECK(fields.size() == kColumns.size(), where, ": expected ", kColumns.size(),
-               " columns, got ", fields.size());
-    auto cell = [&](Column k) -> const std::string& { return fields[position[k]]; };
-    auto at = [&](Column k) {
-      return where + ": column " + std::to_string(position[k] + 1) + " (" + kColumns[k] + ")";
-    };
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    auto cell = [&](Column k) -> const std::string& { return t.rows[r][position[k]]; };
+    auto at = [&](Column k) { return t.where(r, position[k]); };
     FamilyRow row;
     try {
       row.arch = space::arch_from_string(cell(kArch));
     } catch (const Error& e) {
       SNAS_FAIL(at(kArch), ": ", e.what());
     }
-    row.macs = parse_int(cell(kMacs), at(kMacs));
-    row.params = parse_int(cell(kParams), at(kParams));
-    row.latency_ms = parse_double(cell(kLatency), at(kLatency), /*allow_empty=*/true);
-    row.val_top1 = parse_double(cell(kVal), at(kVal), /*allow_empty=*/false);
-    row.test_top1 = parse_double(cell(kTest), at(kTest), /*allow_empty=*/true);
+    row.macs = csv::parse_integer(cell(kMacs), at(kMacs));
+    row.params = csv::parse_integer(cell(kParams), at(kParams));
+    SNAS_CHECK(!cell(kVal).empty(), at(kVal), ": expected a number, got an empty field");
+    row.latency_ms = csv::parse_number(cell(kLatency), at(kLatency), /*allow_nan=*/true);
+    row.val_top1 = csv::parse_number(cell(kVal), at(kVal));
+    row.test_top1 = csv::parse_number(cell(kTest), at(kTest), /*allow_nan=*/true);
     SNAS_CHECK(row.macs >= 0, at(kMacs), ": must be >= 0, got ", row.macs);
     SNAS_CHECK(row.params >= 0, at(kParams), ": must be >= 0, got ", row.params);
-    SNAS_CHECK(std::isnan(row.latency_ms) || (row.latency_ms >= 0 && std::isfinite(row.latency_ms)),
-               at(kLatency), ": must be >= 0 or empty, got ", cell(kLatency));
-    SNAS_CHECK(std::isfinite(row.val_top1), at(kVal), ": must be finite, got ", cell(kVal));
+    SNAS_CHECK(std::isnan(row.latency_ms) || row.latency_ms >= 0, at(kLatency), ": must be >= 0 or empty, got ",
+               cell(kLatency));
     rows.push_back(std::move(row));
   }
-  SNAS_CHECK(have_header, source, ": no header line; expected ", header_line());
   return FamilyTable(std::move(rows));
 }
 
@@ -237,9 +150,8 @@ FamilyTable FamilyTable::read_csv(const std::filesystem::path& path) {
 std::string FamilyTable::to_csv() const {
   std::string out = header_line() + "\n";
   for (const FamilyRow& r : rows_) {
-    out += quote(r.arch.to_string()) + "," + std::to_string(r.macs) + "," +
-           std::to_string(r.params) + "," + format_double(r.latency_ms) + "," +
-           format_double(r.val_top1) + "," + format_double(r.test_top1) + "\n";
+    out += csv::record({csv::quote(r.arch.to_string()), std::to_string(r.macs), std::to_string(r.params),
+                        csv::shortest(r.latency_ms), csv::shortest(r.val_top1), csv::shortest(r.test_top1)});
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // manifest.json of a run directory: per stage, the hashes that decide whether it must run again,
-// and its cost (paper Table 4 units). Format: docs/run-directory.md.
+// its status and its cost (paper Table 4 units). One record type for the pipeline that writes it
+// and the report, compare and CLI that read it. Format: docs/run-directory.md.
 
 #include <cstdint>
 #include <filesystem>
@@ -10,11 +11,12 @@
 #include <string>
 #include <vector>
 
-namespace sparsenas::pipeline {
+namespace sparsenas::rundir {
 
-/// One stage's record.
+/// One stage's record. Reading is lenient about absent fields (numbers read as 0, strings as ""),
+/// strict about present ones (a wrong type is an error naming the stage and the field).
 struct StageRecord {
-  std::string name;
+  std::string name;         ///< teacher, proxy, pairs, predictor, sparse_space, supernet, family, ...
   std::string status;       ///< "running" or "done"
   std::string config_hash;  ///< hash of the stage's config section and the shared settings
   std::map<std::string, std::string> input_hashes;  ///< upstream stage -> its output_hash
@@ -26,17 +28,22 @@ struct StageRecord {
   int64_t teacher_passes = 0;
   int64_t eval_images = 0;
   int64_t images_seen = 0;
-  int64_t epochs = 0;
+  int64_t epochs = 0;  ///< > 0 exactly for training stages
   int64_t n_sub = 0;
-  nlohmann::json metrics = nlohmann::json::object();
+  nlohmann::json metrics = nlohmann::json::object();  ///< stage-specific numbers
+
+  /// metrics[key] as a number, or nullopt when absent or null. Throws sparsenas::Error (naming
+  /// the stage and key) when present with another type.
+  std::optional<double> metric(const std::string& key) const;
+  /// metrics[key] as text (a string as is, a number printed), or nullopt when absent.
+  std::optional<std::string> metric_text(const std::string& key) const;
 };
 
 void to_json(nlohmann::json& json, const StageRecord& record);
-void from_json(const nlohmann::json& json, StageRecord& record);
 
 /// The whole manifest.
 struct Manifest {
-  int version = 1;
+  int64_t version = 1;
   std::string method = "sparsenas";
   std::vector<StageRecord> stages;  ///< in pipeline order (stages not yet started are absent)
 
@@ -46,19 +53,16 @@ struct Manifest {
   /// The record of `name`, appended when absent.
   StageRecord& get(const std::string& name);
 
-  /// Reads `path`; errors name the file. A missing file gives an empty manifest.
+  /// For resuming a run: reads `path`, or gives an empty manifest when there is none. A corrupt
+  /// file (or another version than 1) is an error that names it and says how to start afresh.
   static Manifest read(const std::filesystem::path& path);
   /// Writes atomically.
   void write(const std::filesystem::path& path) const;
 };
 
-/// 64-bit FNV-1a of `bytes`, as 16 lowercase hex digits.
-std::string hash_string(const std::string& bytes);
-/// FNV-1a of a file's content (streamed). Throws naming the file when it cannot be read.
-std::string hash_file(const std::filesystem::path& path);
-/// Current time as ISO 8601 UTC, e.g. "2026-11-27T23:40:01Z".
-std::string utc_now();
-/// Process CPU time (user + system) in seconds, all threads.
-double process_cpu_seconds();
+/// Parses the manifest JSON; errors name `source`, the stage and the field.
+Manifest parse_manifest(const nlohmann::json& json, const std::string& source);
+/// Reads `manifest.json`; errors name the file.
+Manifest read_manifest(const std::filesystem::path& path);
 
-}  // namespace sparsenas::pipeline
+}  // namespace sparsenas::rundir

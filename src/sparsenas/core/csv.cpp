@@ -1,40 +1,41 @@
-#include "sparsenas/report/csv_table.h"
+#include "sparsenas/core/csv.h"
 
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
 
-namespace sparsenas::report {
+namespace sparsenas::csv {
 
-int CsvTable::column(const std::string& name) const {
+int Table::column(const std::string& name) const {
   for (size_t i = 0; i < header.size(); ++i) {
     if (header[i] == name) return static_cast<int>(i);
   }
   return -1;
 }
 
-int CsvTable::require_column(const std::string& name) const {
+int Table::require_column(const std::string& name) const {
   const int c = column(name);
   if (c < 0) {
     std::string columns;
     for (const std::string& h : header) columns += (columns.empty() ? "" : ",") + h;
-    SNAS_FAIL(source, ": the header has no column '", name, "' (got '", columns, "')");
+    SNAS_FAIL(source, ":1: the header has no column '", name, "' (got '", columns, "')");
   }
   return c;
 }
 
-std::string CsvTable::where(size_t row, int col) const {
+std::string Table::where(size_t row, int col) const {
   std::string out =
       source + ":" + std::to_string(lines.at(row)) + ", column " + std::to_string(col + 1);
   if (col >= 0 && static_cast<size_t>(col) < header.size()) out += " (" + header[col] + ")";
   return out;
 }
 
-CsvTable parse_csv_table(const std::string& text, const std::string& source) {
-  CsvTable table;
+Table parse(const std::string& text, const std::string& source) {
+  Table table;
   table.source = source;
   int64_t line = 1;
   size_t i = 0;
@@ -111,8 +112,9 @@ CsvTable parse_csv_table(const std::string& text, const std::string& source) {
   return table;
 }
 
-CsvTable read_csv_table(const std::filesystem::path& path) {
-  return parse_csv_table(read_file(path), path.string());
+Table read(const std::filesystem::path& path) {
+  SNAS_CHECK(std::filesystem::exists(path), "cannot read ", path.string(), ": no such file");
+  return parse(read_file(path), path.string());
 }
 
 double parse_number(const std::string& text, const std::string& where, bool allow_nan) {
@@ -136,4 +138,44 @@ int64_t parse_count(const std::string& text, const std::string& where) {
   return value;
 }
 
-}  // namespace sparsenas::report
+int64_t parse_integer(const std::string& text, const std::string& where) {
+  int64_t value = 0;
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+  SNAS_CHECK(!text.empty() && result.ec == std::errc() && result.ptr == text.data() + text.size(),
+             where, ": expected an integer, got '", text, "'");
+  return value;
+}
+
+std::string quote(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string shortest(double value) {
+  if (std::isnan(value)) return "";
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return std::string(buffer, result.ptr);
+}
+
+std::string significant(double value, int digits) {
+  std::ostringstream s;
+  s.precision(digits);
+  s << value;
+  return s.str();
+}
+
+std::string record(const std::vector<std::string>& fields) {
+  std::string out;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += ',';
+    out += fields[i];
+  }
+  return out + '\n';
+}
+
+}  // namespace sparsenas::csv
