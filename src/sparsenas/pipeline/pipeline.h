@@ -30,7 +30,7 @@ class Interrupted : public Error {
   using Error::Error;
 };
 
-/// The stage names of a method, in order. sparsenas: teacher, proxy, pairs, predictor,
+/// The stage names of a method, in order (derived from its table in methods.cpp). sparsenas: teacher, proxy, pairs, predictor,
 /// sparse_space, supernet, family, report. ofa: teacher, kernel, depth_warmup, depth,
 /// expand_warmup, expand, pairs, predictor, family_search, family, report. compofa: teacher,
 /// compound_warmup, compound, family_list, family, report. spos: teacher, supernet, pairs,
@@ -55,6 +55,8 @@ struct OfaPhase {
 
 /// The five phases in training order: kernel, depth_warmup, depth, expand_warmup, expand.
 const std::vector<OfaPhase>& ofa_phases();
+/// The training section of the OFA phase `name` (one of ofa_phases()).
+const train::TrainConfig& ofa_phase_config(const OfaConfig& ofa, const std::string& name);
 
 /// What `run_pipeline` did.
 struct RunSummary {

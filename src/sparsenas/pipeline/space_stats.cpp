@@ -15,6 +15,7 @@
 #include "sparsenas/nn/supernet.h"
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/pipeline/run_config.h"
+#include "sparsenas/pipeline/subnet_evaluator.h"
 #include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/train/checkpoint.h"
 #include "sparsenas/train/evaluate.h"
@@ -116,24 +117,23 @@ SpaceStats compute_space_stats(const fs::path& run_dir, const std::string& which
   net->to(device);
   if (config.proxy.channels_last) nn::to_channels_last(*net);
   net->eval();
-  const data::Dataset recal = train::bn_recalibration_subset(d.train, config.pairs.bn_recal_images);
-  const data::Dataset val = config.pairs.val_images > 0 && config.pairs.val_images < d.val.size()
-                                ? d.val.subset(torch::arange(config.pairs.val_images))
-                                : d.val;
+  SubnetEvaluator evaluator(*net, train::bn_recalibration_subset(d.train, config.pairs.bn_recal_images), d.mean,
+                            d.std, config.proxy.bn_recal_batch, config.proxy.eval_batch, device);
+  const data::Dataset val = first_images(d.val, config.pairs.val_images);
   Rng rng(mix_seed(seed, 0x5354'4154'5300ULL));
   const std::vector<space::Arch> archs = sp.sample_distinct(count, rng);
   SpaceStats stats;
   stats.supernet = which;
   stats.seed = seed;
   stats.val_images = val.size();
-  Progress progress("space-stats", count, "net");
-  for (const auto& arch : archs) {
-    if (train::stop_requested()) throw Interrupted("space-stats interrupted; nothing written");
-    train::recalibrate_bn(*net, arch, recal, config.proxy.bn_recal_batch, d.mean, d.std, device);
-    stats.accuracies.push_back(train::evaluate(*net, arch, val, config.proxy.eval_batch, d.mean, d.std, device).top1);
-    progress.step();
-  }
-  progress.finish();
+  ResumableLoop loop;  // nothing is kept on a stop: a rerun starts over
+  loop.label = "space-stats";
+  loop.total = archs.size();
+  loop.evaluate = [&](size_t i) {
+    evaluator.recalibrate(archs[i]);
+    stats.accuracies.push_back(evaluator.top1(archs[i], val));
+  };
+  run_loop(loop);
   stats.rows = space_stats_rows(stats.accuracies, sizes);
   write_json_file(run.file(rundir::kSpaceStatsJson), to_json(stats));
   write_file_atomic(run.file(rundir::kSpaceStatsMarkdown), markdown(stats));

@@ -1,0 +1,181 @@
+// The evaluation stages of `sparsenas run`: architecture-accuracy pairs (stage 3) and the family
+// (stage 7), both one resumable loop of SubnetEvaluator calls over a list of networks.
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "sparsenas/core/log.h"
+#include "sparsenas/core/random.h"
+#include "sparsenas/data/batch_loader.h"
+#include "sparsenas/nn/static_net.h"
+#include "sparsenas/pipeline/stages.h"
+#include "sparsenas/pipeline/subnet_evaluator.h"
+#include "sparsenas/predictor/pairs_dataset.h"
+#include "sparsenas/rundir/artifacts.h"
+#include "sparsenas/search/lookup.h"
+#include "sparsenas/search/sparse_space.h"
+#include "sparsenas/train/evaluate.h"
+
+namespace sparsenas::pipeline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v) {
+  if (v.empty()) return std::nan("");
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Median wall time of a batch-1 forward of `net`, in milliseconds.
+double measure_latency_ms(nn::StaticNetImpl& net, const torch::Tensor& image, int64_t warmup, int64_t repeats) {
+  torch::NoGradGuard no_grad;
+  for (int64_t i = 0; i < warmup; ++i) net.forward(image);
+  std::vector<double> times;
+  times.reserve(repeats);
+  for (int64_t i = 0; i < repeats; ++i) {
+    const auto start = Clock::now();
+    net.forward(image);
+    times.push_back(std::chrono::duration<double>(Clock::now() - start).count() * 1e3);
+  }
+  return median(times);
+}
+
+std::string percent(double fraction) { return std::to_string(fraction * 100).substr(0, 5) + "%"; }
+
+}  // namespace
+
+void run_pairs(RunContext& ctx, StageRecord& rec, const std::string& checkpoint, const train::TrainConfig& section) {
+  const RunConfig& config = ctx.config();
+  const auto& d = ctx.splits();
+  SNAS_CHECK(d.val.size() > 0, "the pairs stage needs a validation split: set data.val_size > 0");
+  const space::SearchSpace& sp = ctx.space();
+  Rng rng(mix_seed(config.pairs.seed, 0x5041'4952'5300ULL));
+  const std::vector<space::Arch> archs = sp.sample_distinct(config.pairs.count, rng);
+  nn::Supernet net = ctx.load_supernet(ctx.path(checkpoint));
+  SubnetEvaluator evaluator(*net, train::bn_recalibration_subset(d.train, config.pairs.bn_recal_images), d.mean,
+                            d.std, section.bn_recal_batch, section.eval_batch, ctx.device());
+  const data::Dataset val = first_images(d.val, config.pairs.val_images);
+
+  const fs::path partial = ctx.path(rundir::kPairsPartial);
+  predictor::PairsDataset pairs;
+  ResumableLoop loop;
+  loop.label = "pairs";
+  loop.total = archs.size();
+  loop.done = resume_rows(
+      partial, "pairs",
+      [&] {
+        pairs = predictor::PairsDataset::read_csv(partial, &sp);
+        return pairs.size();
+      },
+      [&](size_t i) { return i < archs.size() && pairs.pairs[i].arch == archs[i]; }, [&] { pairs = {}; });
+  loop.evaluate = [&](size_t i) {
+    evaluator.recalibrate(archs[i]);
+    pairs.pairs.push_back({archs[i], sp.macs(archs[i]), sp.params(archs[i]), evaluator.top1(archs[i], val)});
+  };
+  loop.save = [&] { pairs.write_csv(partial); };
+  loop.note = [&] { return "top-1 " + percent(pairs.pairs.back().val_top1); };
+  run_loop(loop);
+  pairs.write_csv(ctx.path(rundir::kPairs));
+  fs::remove(partial);
+
+  const std::vector<double> acc = pairs.accuracies();
+  const double mean = std::accumulate(acc.begin(), acc.end(), 0.0) / acc.size();
+  double var = 0;
+  for (double a : acc) var += (a - mean) * (a - mean);
+  rec.eval_images = static_cast<int64_t>(archs.size()) * (evaluator.recal_images() + val.size());
+  rec.metrics = {{"count", static_cast<int64_t>(pairs.size())},
+                 {"mean_val_top1", mean},
+                 {"std_val_top1", std::sqrt(var / acc.size())},
+                 {"val_images", val.size()},
+                 {"bn_recal_images", evaluator.recal_images()}};
+  SNAS_LOG(INFO) << "pairs: " << pairs.size() << " networks, mean top-1 " << mean * 100 << "%";
+}
+
+void run_family(RunContext& ctx, StageRecord& rec) {
+  const RunConfig& config = ctx.config();
+  const auto& d = ctx.splits();
+  const space::SearchSpace& sp = ctx.space();
+  const std::vector<space::Arch> archs = search::read_sparse_space(ctx.path(rundir::kSparseSpace)).archs();
+  nn::Supernet net = ctx.load_supernet(ctx.path(rundir::kSupernet));
+  SubnetEvaluator evaluator(*net, train::bn_recalibration_subset(d.train, config.family.bn_recal_images), d.mean,
+                            d.std, config.supernet.bn_recal_batch, config.supernet.eval_batch, ctx.device());
+  const data::Dataset val = first_images(d.val, config.family.val_images);
+  const data::Dataset test = first_images(d.test, config.family.test_images);
+  SNAS_CHECK(val.size() > 0, "the family stage needs a validation split: set data.val_size > 0");
+  // One normalised image for the latency measurement, in the layout the network was trained in.
+  torch::Tensor image = data::to_float_normalized(val.images.slice(0, 0, 1), d.mean, d.std).to(ctx.device());
+  if (config.supernet.channels_last) image = image.contiguous(torch::MemoryFormat::ChannelsLast);
+
+  const fs::path partial = ctx.path(rundir::kFamilyPartial);
+  std::vector<search::FamilyRow> rows;
+  ResumableLoop loop;
+  loop.label = "family";
+  loop.total = archs.size();
+  loop.done = resume_rows(
+      partial, "family",
+      [&] {
+        rows = search::FamilyTable::read_csv(partial).rows();
+        return rows.size();
+      },
+      [&](size_t i) { return i < archs.size() && sp.canonical(rows[i].arch) == archs[i]; }, [&] { rows.clear(); });
+  loop.evaluate = [&](size_t i) {
+    const space::Arch& arch = archs[i];
+    evaluator.recalibrate(arch);
+    search::FamilyRow row;
+    row.arch = arch;
+    row.macs = sp.macs(arch);
+    row.params = sp.params(arch);
+    row.val_top1 = evaluator.top1(arch, val);
+    row.test_top1 = test.size() > 0 ? evaluator.top1(arch, test) : std::nan("");
+    if (config.family.latency_repeats > 0) {
+      auto static_net = net->extract(arch);
+      static_net->eval();
+      row.latency_ms =
+          measure_latency_ms(*static_net, image, config.family.latency_warmup, config.family.latency_repeats);
+    }
+    rows.push_back(row);
+  };
+  loop.save = [&] { search::FamilyTable(rows).write_csv(partial); };
+  loop.note = [&] { return "val " + percent(rows.back().val_top1); };
+  run_loop(loop);
+  search::FamilyTable(rows).write_csv(ctx.path(rundir::kFamily));
+  fs::remove(partial);
+
+  // The teacher on the same images, for the report (Table 7).
+  nn::Supernet teacher = ctx.load_supernet(ctx.path(rundir::kTeacher));  // same options as the run
+  SubnetEvaluator teacher_eval(*teacher, data::Dataset{}, d.mean, d.std, config.supernet.bn_recal_batch,
+                               config.supernet.eval_batch, ctx.device());
+  const space::Arch max = sp.max_arch();
+  const double teacher_val = teacher_eval.top1(max, val);
+  const double teacher_test = test.size() > 0 ? teacher_eval.top1(max, test) : std::nan("");
+  double best_val = -1, best_test = std::nan("");
+  for (const auto& r : rows) {
+    if (r.val_top1 > best_val) {
+      best_val = r.val_top1;
+      best_test = r.test_top1;
+    }
+  }
+  rec.eval_images = static_cast<int64_t>(archs.size()) * (evaluator.recal_images() + val.size() + test.size());
+  rec.metrics = {{"networks", static_cast<int64_t>(rows.size())},
+                 {"best_val_top1", best_val},
+                 {"best_test_top1", best_test},
+                 {"teacher_val_top1", teacher_val},
+                 {"teacher_test_top1", teacher_test},
+                 {"val_images", val.size()},
+                 {"test_images", test.size()},
+                 {"latency_repeats", config.family.latency_repeats},
+                 {"latency_threads", train::resolved_threads(config.supernet)}};
+  SNAS_LOG(INFO) << "family: " << rows.size() << " networks; best by validation: val " << best_val * 100
+                 << "%, test " << best_test * 100 << "% (teacher: test " << teacher_test * 100 << "%)";
+}
+
+}  // namespace sparsenas::pipeline

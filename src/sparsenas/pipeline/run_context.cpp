@@ -1,0 +1,78 @@
+#include "sparsenas/pipeline/run_context.h"
+
+#include <algorithm>
+
+#include "sparsenas/core/error.h"
+#include "sparsenas/pipeline/pipeline.h"
+#include "sparsenas/rundir/artifacts.h"
+#include "sparsenas/train/checkpoint.h"
+
+namespace sparsenas::pipeline {
+
+namespace fs = std::filesystem;
+
+int RunContext::threads() const {
+  train::TrainConfig t;
+  t.threads = config_.threads;
+  return static_cast<int>(train::resolved_threads(t));
+}
+
+const data::Splits& RunContext::splits() {
+  if (!splits_) splits_ = data::load_splits(config_.data);
+  return *splits_;
+}
+
+space::SpaceOptions RunContext::space_options() {
+  const data::Dataset& d = splits().train;
+  SNAS_CHECK(d.height() == d.width(), "images must be square, got ", d.height(), "x", d.width(),
+             " (set data.image_size)");
+  space::SpaceOptions options;
+  options.in_channels = static_cast<int>(d.channels());
+  options.num_classes = static_cast<int>(d.num_classes());
+  options.resolution = static_cast<int>(d.height());
+  options.width_mult = config_.width_mult;
+  return options;
+}
+
+const space::SearchSpace& RunContext::space() {
+  if (!space_) space_ = space::SearchSpace::from_name(config_.space, space_options());
+  return *space_;
+}
+
+nn::Supernet RunContext::make_supernet() {
+  return nn::Supernet(space(), nn::SupernetOptions{kernel_transform(config_)});
+}
+
+nn::Supernet RunContext::load_supernet(const fs::path& checkpoint) {
+  nn::Supernet net = make_supernet();
+  train::load_checkpoint(checkpoint, *net, nullptr, /*restore_rng=*/false);
+  net->to(device());
+  if (config_.supernet.channels_last) nn::to_channels_last(*net);
+  net->eval();
+  return net;
+}
+
+std::optional<train::Teacher> RunContext::load_teacher(const train::TrainConfig& section) {
+  if (section.kd_ratio <= 0) return std::nullopt;
+  nn::Supernet teacher_net = make_supernet();
+  train::load_checkpoint(path(rundir::kTeacher), *teacher_net, nullptr, /*restore_rng=*/false);
+  return train::make_teacher(teacher_net, space().max_arch());
+}
+
+search::SparseSpaceConfig RunContext::grid_config() {
+  search::SparseSpaceConfig cfg = config_.sparse_space;
+  if (config_.sparse_space_stage.num_intervals > 0) {
+    cfg = search::resolved_config(cfg, space());
+    const int64_t n = config_.sparse_space_stage.num_intervals;
+    cfg.interval = std::max<int64_t>(1, (cfg.max_macs - cfg.min_macs + n - 1) / n);
+  }
+  return cfg;
+}
+
+void RunContext::check_stop(const std::string& where) const {
+  if (train::stop_requested()) {
+    throw Interrupted("interrupted during " + where + "; rerun the same command to continue");
+  }
+}
+
+}  // namespace sparsenas::pipeline

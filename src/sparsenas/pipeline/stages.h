@@ -1,0 +1,45 @@
+#pragma once
+// The stage bodies of `sparsenas run` (internal to the pipeline library). Each fills its stage's
+// manifest record (counters and metrics) and writes its artifacts atomically; which method runs
+// which body, with which config section, inputs and outputs, is in methods.cpp.
+
+#include <string>
+
+#include "sparsenas/pipeline/pipeline.h"
+#include "sparsenas/pipeline/run_context.h"
+#include "sparsenas/rundir/manifest.h"
+
+namespace sparsenas::pipeline {
+
+using rundir::StageRecord;
+
+// Training (training_stages.cpp).
+void run_teacher(RunContext& ctx, StageRecord& rec);
+void run_proxy(RunContext& ctx, StageRecord& rec);
+/// The sparse supernet (sparsenas, random-subspace: from sparse_space.json) or SPOS over the whole
+/// space (`whole_space`).
+void run_supernet(RunContext& ctx, StageRecord& rec, bool whole_space);
+/// One training phase of a baseline: starts from `init_file` (channels re-sorted when
+/// `resort_stage` >= 0), samples uniformly from `sampled`, distils from the teacher when the
+/// section's kd_ratio > 0, validates the phase's largest and smallest network, writes `output`.
+void run_phase(RunContext& ctx, StageRecord& rec, const std::string& name, const train::TrainConfig& section,
+               const space::SearchSpace& sampled, const std::string& init_file, int resort_stage,
+               const std::string& output);
+
+// Evaluation (evaluation_stages.cpp).
+/// Architecture-accuracy pairs on the supernet in `checkpoint`, evaluated with `section`'s batch sizes.
+void run_pairs(RunContext& ctx, StageRecord& rec, const std::string& checkpoint, const train::TrainConfig& section);
+void run_family(RunContext& ctx, StageRecord& rec);
+
+// Search (search_stages.cpp).
+void run_predictor(RunContext& ctx, StageRecord& rec);
+/// sparsenas: the sparse space (top_k per interval by the early predictor, before training);
+/// ofa, spos: the family search (top_k by the predictor fitted on the trained supernet).
+void run_sparse_space(RunContext& ctx, StageRecord& rec, int64_t top_k, const search::EvolutionConfig& evolution);
+/// compofa: the whole coupled space is the family (243 networks), on the sparse space's grid.
+void run_family_list(RunContext& ctx, StageRecord& rec);
+/// random-subspace: N distinct random networks of the space, on the sparse space's grid.
+void run_subspace(RunContext& ctx, StageRecord& rec);
+void run_report(RunContext& ctx, StageRecord& rec);
+
+}  // namespace sparsenas::pipeline

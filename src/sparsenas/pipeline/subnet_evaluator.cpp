@@ -1,0 +1,67 @@
+#include "sparsenas/pipeline/subnet_evaluator.h"
+
+#include "sparsenas/core/log.h"
+#include "sparsenas/core/progress.h"
+#include "sparsenas/pipeline/pipeline.h"
+#include "sparsenas/train/evaluate.h"
+#include "sparsenas/train/trainer.h"
+
+namespace sparsenas::pipeline {
+
+SubnetEvaluator::SubnetEvaluator(nn::SupernetImpl& net, data::Dataset recal, std::vector<float> mean,
+                                 std::vector<float> std, int64_t recal_batch, int64_t eval_batch, torch::Device device)
+    : net_(net),
+      recal_(std::move(recal)),
+      mean_(std::move(mean)),
+      std_(std::move(std)),
+      recal_batch_(recal_batch),
+      eval_batch_(eval_batch),
+      device_(device) {}
+
+void SubnetEvaluator::recalibrate(const space::Arch& arch) {
+  train::recalibrate_bn(net_, arch, recal_, recal_batch_, mean_, std_, device_);
+}
+
+double SubnetEvaluator::top1(const space::Arch& arch, const data::Dataset& split) {
+  return train::evaluate(net_, arch, split, eval_batch_, mean_, std_, device_).top1;
+}
+
+data::Dataset first_images(const data::Dataset& d, int64_t n) {
+  if (n <= 0 || n >= d.size()) return d;
+  return d.subset(torch::arange(n));
+}
+
+void run_loop(const ResumableLoop& loop) {
+  Progress progress(loop.label, static_cast<int64_t>(loop.total), "net");
+  progress.step(static_cast<int64_t>(loop.done));
+  for (size_t i = loop.done; i < loop.total; ++i) {
+    if (train::stop_requested()) {
+      if (!loop.save) throw Interrupted(loop.label + " interrupted; nothing written");
+      if (i > 0) loop.save();
+      throw Interrupted("interrupted during " + loop.label + " (" + std::to_string(i) +
+                        " networks saved); rerun the same command to continue");
+    }
+    loop.evaluate(i);
+    progress.step(1, loop.note ? loop.note() : "");
+    if (loop.save && (i + 1) % 10 == 0) loop.save();
+  }
+  progress.finish();
+}
+
+size_t resume_rows(const std::filesystem::path& partial, const std::string& label,
+                   const std::function<size_t()>& read, const std::function<bool(size_t)>& matches,
+                   const std::function<void()>& clear) {
+  if (!std::filesystem::exists(partial)) return 0;
+  const size_t rows = read();
+  bool prefix = true;
+  for (size_t i = 0; prefix && i < rows; ++i) prefix = matches(i);
+  if (!prefix) {
+    SNAS_LOG(WARN) << partial.string() << " does not match the networks to evaluate; starting over";
+    clear();
+    return 0;
+  }
+  if (rows > 0) SNAS_LOG(INFO) << label << ": continuing after " << rows << " evaluated networks";
+  return rows;
+}
+
+}  // namespace sparsenas::pipeline

@@ -1,0 +1,105 @@
+// Unit tests for src/sparsenas/rundir/stage_engine.h, with fake stages that write small files.
+#include "sparsenas/rundir/stage_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "sparsenas/core/fs.h"
+#include "sparsenas/rundir/artifacts.h"
+#include "support/temp_dir.h"
+
+namespace sparsenas::rundir {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Three stages a -> b -> c; each writes `<name>.txt` from its config and its input's file, and
+// counts its runs. Stage b can be told to fail once, after writing scratch state.
+class StageEngineTest : public ::testing::Test {
+ protected:
+  std::vector<Stage> stages(int b_setting = 1) {
+    auto body = [this](const std::string& name, const std::string& input) {
+      return [this, name, input](StageRecord& rec, bool resuming) {
+        ++runs[name];
+        if (resuming) ++resumes[name];
+        std::string text = name;
+        if (!input.empty()) text += "<" + read_file(dir.path() / (input + ".txt"));
+        if (name == "b" && fail_b) {
+          write_file_atomic(dir.path() / "b.partial", "half");
+          fail_b = false;
+          throw std::runtime_error("b failed");
+        }
+        if (name == "b") scratch_seen = fs::exists(dir.path() / "b.partial");
+        write_file_atomic(dir.path() / (name + ".txt"), text);
+        rec.subnet_passes = 7;
+      };
+    };
+    return {{"a", json{{"x", 1}}, {}, {"a.txt"}, {}, body("a", "")},
+            {"b", json{{"x", b_setting}}, {"a"}, {"b.txt"}, {"b.partial"}, body("b", "a")},
+            {"c", json::object(), {"a", "b"}, {"c.txt"}, {}, body("c", "b")}};
+  }
+  StagesSummary run(const std::vector<Stage>& list, const std::string& shared = "s") {
+    Manifest m = Manifest::read(dir.path() / kManifest);
+    return run_stages(dir.path(), m, shared, list);
+  }
+
+  test::TempDir dir;
+  std::map<std::string, int> runs, resumes;
+  bool fail_b = false, scratch_seen = false;
+};
+
+TEST_F(StageEngineTest, RunsInOrderThenSkipsWhatIsUnchanged) {
+  const StagesSummary first = run(stages());
+  EXPECT_EQ(first.ran, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(read_file(dir.path() / "c.txt"), "c<b<a");
+  const Manifest m = read_manifest(dir.path() / kManifest);
+  ASSERT_NE(m.find("c"), nullptr);
+  EXPECT_EQ(m.find("c")->status, "done");
+  EXPECT_EQ(m.find("c")->subnet_passes, 7);
+  EXPECT_EQ(m.find("c")->input_hashes.at("b"), m.find("b")->output_hash);
+  EXPECT_EQ(m.find("b")->output_hash, output_hash(dir.path(), {"b.txt"}));
+  const StagesSummary second = run(stages());
+  EXPECT_TRUE(second.ran.empty());
+  EXPECT_EQ(second.skipped, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(runs["a"], 1);
+}
+
+TEST_F(StageEngineTest, AChangedConfigOrArtifactRerunsTheStageAndEverythingAfter) {
+  run(stages());
+  EXPECT_EQ(run(stages(2)).ran, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(runs["a"], 1);
+  write_file_atomic(dir.path() / "a.txt", "tampered");
+  EXPECT_EQ(run(stages(2)).ran, (std::vector<std::string>{"a", "b", "c"}));
+  fs::remove(dir.path() / "c.txt");
+  EXPECT_EQ(run(stages(2)).ran, (std::vector<std::string>{"c"}));
+  // The shared settings enter every stage's hash.
+  EXPECT_EQ(run(stages(2), "other").ran, (std::vector<std::string>{"a", "b", "c"}));
+}
+
+TEST_F(StageEngineTest, AFailedStageResumesWithItsScratchAndTime) {
+  fail_b = true;
+  EXPECT_THROW(run(stages()), std::runtime_error);
+  Manifest m = read_manifest(dir.path() / kManifest);
+  EXPECT_EQ(m.find("a")->status, "done");
+  EXPECT_EQ(m.find("b")->status, "running");
+  EXPECT_EQ(m.find("c"), nullptr);
+  const std::string started = m.find("b")->started;
+  EXPECT_EQ(run(stages()).ran, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(resumes["b"], 1);
+  EXPECT_TRUE(scratch_seen);  // kept for the resumed attempt
+  m = read_manifest(dir.path() / kManifest);
+  EXPECT_EQ(m.find("b")->started, started);
+
+  // A failed stage whose config changed starts afresh: scratch removed, not a resume.
+  fail_b = true;
+  write_file_atomic(dir.path() / "a.txt", "changed");  // a reruns, so b cannot resume
+  EXPECT_THROW(run(stages()), std::runtime_error);
+  EXPECT_EQ(run(stages(3)).ran, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(resumes["b"], 1);
+  EXPECT_FALSE(scratch_seen);
+}
+
+}  // namespace
+}  // namespace sparsenas::rundir
