@@ -235,6 +235,41 @@ TEST_F(TorchScriptTest, OverwritesAnExistingFile) {
   EXPECT_LE(max_diff(run_module(loaded, x), reference(*small, x, kMean, kStd)), 1e-5);
 }
 
+// The normalised input check_torchscript's callers pass: (x - mean) / std, as training does.
+torch::Tensor normalise(const torch::Tensor& x, const std::vector<float>& mean, const std::vector<float>& std) {
+  return (x - torch::tensor(mean).reshape({1, -1, 1, 1})) / torch::tensor(std).reshape({1, -1, 1, 1});
+}
+
+TEST_F(TorchScriptTest, CheckAcceptsTheFileOfTheSameNetwork) {
+  const SearchSpace space = small_space("ofa-mbv3");
+  nn::Supernet supernet(space);
+  randomize_state(*supernet);
+  auto net = supernet->extract(space.max_arch());
+  net->eval();
+  const fs::path path = dir_.path() / "net.pt";
+  save_torchscript(*net, kMean, kStd, path);
+  const auto x = torch::rand({5, 1, kResolution, kResolution});
+  const TorchScriptCheck check = check_torchscript(path, *net, x, normalise(x, kMean, kStd));
+  EXPECT_EQ(check.images, 5);
+  EXPECT_LE(check.max_abs_diff, 1e-5 * std::max(1.0, check.max_abs_logit));
+  EXPECT_DOUBLE_EQ(check.max_abs_logit, reference(*net, x, kMean, kStd).abs().max().item<double>());
+  EXPECT_GT(check.max_abs_logit, 1e-3);  // not a trivially zero network
+}
+
+TEST_F(TorchScriptTest, CheckRejectsTheFileOfAnotherNetwork) {
+  const SearchSpace space = small_space("ofa-mbv3");
+  nn::Supernet supernet(space);
+  randomize_state(*supernet);
+  const fs::path path = dir_.path() / "net.pt";
+  save_torchscript(*supernet->extract(space.max_arch()), kMean, kStd, path);
+  auto other = supernet->extract(space.min_arch());
+  other->eval();
+  const auto x = torch::rand({2, 1, kResolution, kResolution});
+  const std::string message = error_of([&] { check_torchscript(path, *other, x, normalise(x, kMean, kStd)); });
+  EXPECT_TRUE(contains(message, "internal check failed: the exported file's outputs differ")) << message;
+  EXPECT_TRUE(contains(message, "please report this")) << message;
+}
+
 TEST_F(TorchScriptTest, ModuleRejectsInputOfTheWrongChannelCount) {
   const SearchSpace space = small_space("ofa-mbv3");
   nn::Supernet supernet(space);
