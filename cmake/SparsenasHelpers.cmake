@@ -27,10 +27,16 @@ function(snas_add_library name)
   snas_target_warnings(sparsenas_${name})
 endfunction()
 
-# snas_add_test_suite(<name> SOURCES <files...> LIBS <targets...> [LABEL <label>])
-# One gtest executable per library; every TEST is registered with CTest.
+# snas_add_test_suite(<name> SOURCES <files...> LIBS <targets...> [LABEL <label>]
+#                     [SLOW <gtest patterns...>])
+# One gtest executable per library; every TEST is registered with CTest as <name>.<Suite>.<Test>
+# with the label LABEL (default "unit"). Tests matched by a SLOW pattern (gtest filter syntax,
+# matched against the gtest name "Suite.Test", e.g. "TrainerTest.Resume*" or
+# "Kinds/NeuralPredictorTest.*/lstm") get the label "slow" instead. Discovery runs before the tests
+# (DISCOVERY_MODE PRE_TEST), so the two groups are two discoveries of the same executable, one with
+# --gtest_filter=<patterns> and one with --gtest_filter=-<patterns>: every test lands in exactly one.
 function(snas_add_test_suite name)
-  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBS;SLOW" ${ARGN})
   foreach(dep IN LISTS ARG_LIBS)
     if(NOT TARGET ${dep})
       return()
@@ -47,6 +53,17 @@ function(snas_add_test_suite name)
   if(NOT ARG_LABEL)
     set(ARG_LABEL unit)
   endif()
-  gtest_discover_tests(${name} TEST_PREFIX "${name}." PROPERTIES LABELS "${ARG_LABEL}" DISCOVERY_TIMEOUT 120
-                       DISCOVERY_MODE PRE_TEST)
+  set(discovery TEST_PREFIX "${name}." DISCOVERY_TIMEOUT 120 DISCOVERY_MODE PRE_TEST)
+  if(NOT ARG_SLOW)
+    gtest_discover_tests(${name} ${discovery} PROPERTIES LABELS "${ARG_LABEL}")
+    return()
+  endif()
+  foreach(pattern IN LISTS ARG_SLOW)
+    if(pattern MATCHES "[:-]")
+      message(FATAL_ERROR "snas_add_test_suite(${name}): SLOW pattern \"${pattern}\" must not hold ':' or '-'")
+    endif()
+  endforeach()
+  list(JOIN ARG_SLOW ":" slow_filter)
+  gtest_discover_tests(${name} ${discovery} TEST_FILTER "-${slow_filter}" PROPERTIES LABELS "${ARG_LABEL}")
+  gtest_discover_tests(${name} ${discovery} TEST_FILTER "${slow_filter}" PROPERTIES LABELS "slow")
 endfunction()

@@ -18,7 +18,9 @@
 #include "sparsenas/core/random.h"
 #include "sparsenas/nn/supernet.h"
 #include "support/error_of.h"
+#include "support/randomize_state.h"
 #include "support/seeded_test.h"
+#include "support/small_space.h"
 #include "support/temp_dir.h"
 
 namespace sparsenas::exporter {
@@ -28,37 +30,12 @@ namespace fs = std::filesystem;
 using space::Arch;
 using space::SearchSpace;
 using test::error_of;
+using test::randomize_state;
+using test::small_space;
 
 constexpr int kResolution = 28;
 const std::vector<float> kMean = {0.2860f};
 const std::vector<float> kStd = {0.3530f};
-
-SearchSpace small_space(const std::string& name, int in_channels = 1) {
-  space::SpaceOptions options;
-  options.resolution = kResolution;
-  options.in_channels = in_channels;
-  options.num_classes = 10;
-  return SearchSpace::from_name(name, options);
-}
-
-// Non-trivial BN statistics and affine parameters, SE biases and kernel transforms, so that a
-// wrong argument order or a missed layer shows in the outputs.
-void randomize_state(torch::nn::Module& net) {
-  torch::NoGradGuard no_grad;
-  for (auto& item : net.named_buffers()) {
-    if (item.key().find("running_mean") != std::string::npos) item.value().normal_(0, 0.1);
-    if (item.key().find("running_var") != std::string::npos) item.value().uniform_(0.5, 1.5);
-  }
-  for (auto& item : net.named_parameters()) {
-    const std::string& name = item.key();
-    if (name.find("transform") != std::string::npos) item.value().add_(torch::randn_like(item.value()) * 0.05);
-    if (name.find("bn.weight") != std::string::npos) item.value().uniform_(0.5, 1.5);
-    if (name.find("bn.bias") != std::string::npos || name.find("se_") != std::string::npos) {
-      if (item.value().dim() == 1) item.value().normal_(0, 0.1);
-    }
-    if (name.find("classifier.bias") != std::string::npos) item.value().normal_(0, 0.1);
-  }
-}
 
 /// The reference: the StaticNet in eval mode on (x - mean) / std.
 torch::Tensor reference(nn::StaticNetImpl& net, const torch::Tensor& x, const std::vector<float>& mean,
@@ -104,7 +81,7 @@ class TorchScriptTest : public test::SeededTest {
 };
 
 TEST_F(TorchScriptTest, OfaMbv3MatchesStaticNet) {
-  const SearchSpace space = small_space("ofa-mbv3");
+  const SearchSpace space = small_space("ofa-mbv3", kResolution);
   nn::Supernet supernet(space);
   randomize_state(*supernet);
   expect_round_trip(supernet, space.max_arch());
@@ -114,7 +91,7 @@ TEST_F(TorchScriptTest, OfaMbv3MatchesStaticNet) {
 }
 
 TEST_F(TorchScriptTest, ProxylessHeadMatchesStaticNet) {
-  const SearchSpace space = small_space("proxyless");
+  const SearchSpace space = small_space("proxyless", kResolution);
   ASSERT_EQ(space.spec().head, "proxyless");
   nn::Supernet supernet(space);
   randomize_state(*supernet);
@@ -124,14 +101,14 @@ TEST_F(TorchScriptTest, ProxylessHeadMatchesStaticNet) {
 }
 
 TEST_F(TorchScriptTest, NormalisesEachChannelWithItsOwnStatistics) {
-  const SearchSpace space = small_space("ofa-mbv3", /*in_channels=*/3);
+  const SearchSpace space = small_space("ofa-mbv3", kResolution, /*in_channels=*/3);
   nn::Supernet supernet(space);
   randomize_state(*supernet);
   expect_round_trip(supernet, space.min_arch(), {0.1f, 0.5f, 0.9f}, {0.2f, 0.4f, 0.8f});
 }
 
 TEST_F(TorchScriptTest, SingleMeanAndStdApplyToEveryChannel) {
-  const SearchSpace space = small_space("ofa-mbv3", /*in_channels=*/3);
+  const SearchSpace space = small_space("ofa-mbv3", kResolution, /*in_channels=*/3);
   nn::Supernet supernet(space);
   randomize_state(*supernet);
   auto net = supernet->extract(space.min_arch());
@@ -141,7 +118,7 @@ TEST_F(TorchScriptTest, SingleMeanAndStdApplyToEveryChannel) {
 }
 
 TEST_F(TorchScriptTest, ChannelsLastNetIsStoredContiguous) {
-  const SearchSpace space = small_space("ofa-mbv3");
+  const SearchSpace space = small_space("ofa-mbv3", kResolution);
   nn::Supernet supernet(space);
   randomize_state(*supernet);
   nn::to_channels_last(*supernet);
@@ -161,7 +138,7 @@ TEST_F(TorchScriptTest, ChannelsLastNetIsStoredContiguous) {
 }
 
 TEST_F(TorchScriptTest, NamesTensorsAndRecordsMetadata) {
-  const SearchSpace space = small_space("ofa-mbv3");
+  const SearchSpace space = small_space("ofa-mbv3", kResolution);
   nn::Supernet supernet(space);
   auto net = supernet->extract(space.max_arch());
   const fs::path path = dir_.path() / "sub" / "dir" / "net.pt";  // parent directories are created
@@ -222,7 +199,7 @@ TEST_F(TorchScriptTest, NamesTensorsAndRecordsMetadata) {
 }
 
 TEST_F(TorchScriptTest, OverwritesAnExistingFile) {
-  const SearchSpace space = small_space("ofa-mbv3");
+  const SearchSpace space = small_space("ofa-mbv3", kResolution);
   nn::Supernet supernet(space);
   randomize_state(*supernet);
   const fs::path path = dir_.path() / "net.pt";
@@ -235,8 +212,43 @@ TEST_F(TorchScriptTest, OverwritesAnExistingFile) {
   EXPECT_LE(max_diff(run_module(loaded, x), reference(*small, x, kMean, kStd)), 1e-5);
 }
 
+// The normalised input check_torchscript's callers pass: (x - mean) / std, as training does.
+torch::Tensor normalise(const torch::Tensor& x, const std::vector<float>& mean, const std::vector<float>& std) {
+  return (x - torch::tensor(mean).reshape({1, -1, 1, 1})) / torch::tensor(std).reshape({1, -1, 1, 1});
+}
+
+TEST_F(TorchScriptTest, CheckAcceptsTheFileOfTheSameNetwork) {
+  const SearchSpace space = small_space("ofa-mbv3", kResolution);
+  nn::Supernet supernet(space);
+  randomize_state(*supernet);
+  auto net = supernet->extract(space.max_arch());
+  net->eval();
+  const fs::path path = dir_.path() / "net.pt";
+  save_torchscript(*net, kMean, kStd, path);
+  const auto x = torch::rand({5, 1, kResolution, kResolution});
+  const TorchScriptCheck check = check_torchscript(path, *net, x, normalise(x, kMean, kStd));
+  EXPECT_EQ(check.images, 5);
+  EXPECT_LE(check.max_abs_diff, 1e-5 * std::max(1.0, check.max_abs_logit));
+  EXPECT_DOUBLE_EQ(check.max_abs_logit, reference(*net, x, kMean, kStd).abs().max().item<double>());
+  EXPECT_GT(check.max_abs_logit, 1e-3);  // not a trivially zero network
+}
+
+TEST_F(TorchScriptTest, CheckRejectsTheFileOfAnotherNetwork) {
+  const SearchSpace space = small_space("ofa-mbv3", kResolution);
+  nn::Supernet supernet(space);
+  randomize_state(*supernet);
+  const fs::path path = dir_.path() / "net.pt";
+  save_torchscript(*supernet->extract(space.max_arch()), kMean, kStd, path);
+  auto other = supernet->extract(space.min_arch());
+  other->eval();
+  const auto x = torch::rand({2, 1, kResolution, kResolution});
+  const std::string message = error_of([&] { check_torchscript(path, *other, x, normalise(x, kMean, kStd)); });
+  EXPECT_TRUE(contains(message, "internal check failed: the exported file's outputs differ")) << message;
+  EXPECT_TRUE(contains(message, "please report this")) << message;
+}
+
 TEST_F(TorchScriptTest, ModuleRejectsInputOfTheWrongChannelCount) {
-  const SearchSpace space = small_space("ofa-mbv3");
+  const SearchSpace space = small_space("ofa-mbv3", kResolution);
   nn::Supernet supernet(space);
   torch::jit::Module module = to_torchscript(*supernet->extract(space.min_arch()), kMean, kStd);
   try {
@@ -248,7 +260,7 @@ TEST_F(TorchScriptTest, ModuleRejectsInputOfTheWrongChannelCount) {
 }
 
 TEST_F(TorchScriptTest, RejectsBadNormalisationAndUnwritablePaths) {
-  const SearchSpace space = small_space("ofa-mbv3");
+  const SearchSpace space = small_space("ofa-mbv3", kResolution);
   nn::Supernet supernet(space);
   auto net = supernet->extract(space.min_arch());
   const fs::path good = dir_.path() / "net.pt";
@@ -342,7 +354,7 @@ TEST_F(TorchScriptTest, PythonTorchJitLoadGivesTheSameLogits) {
     GTEST_SKIP() << kPython << " cannot import torch and numpy: " << why;
   }
 
-  const SearchSpace space = small_space("ofa-mbv3");
+  const SearchSpace space = small_space("ofa-mbv3", kResolution);
   nn::Supernet supernet(space);
   randomize_state(*supernet);
   Rng rng(14);

@@ -6,7 +6,9 @@
 
 #include "sparsenas/nn/static_net.h"
 #include "sparsenas/core/error.h"
+#include "support/randomize_state.h"
 #include "support/seeded_test.h"
+#include "support/small_space.h"
 
 namespace sparsenas::nn {
 namespace {
@@ -15,31 +17,8 @@ using space::Arch;
 using space::SearchSpace;
 using sparsenas::Rng;
 
-SearchSpace small_space(const std::string& name, int resolution = 32, int in_channels = 1) {
-  space::SpaceOptions options;
-  options.resolution = resolution;
-  options.in_channels = in_channels;
-  options.num_classes = 10;
-  return SearchSpace::from_name(name, options);
-}
-
-// Gives BN statistics, BN affine, SE biases and transform matrices non-trivial values, so that
-// comparisons exercise every slice.
-void randomize_state(torch::nn::Module& net) {
-  torch::NoGradGuard no_grad;
-  for (auto& item : net.named_buffers()) {
-    if (item.key().find("running_mean") != std::string::npos) item.value().normal_(0, 0.1);
-    if (item.key().find("running_var") != std::string::npos) item.value().uniform_(0.5, 1.5);
-  }
-  for (auto& item : net.named_parameters()) {
-    const std::string& name = item.key();
-    if (name.find("transform") != std::string::npos) item.value().add_(torch::randn_like(item.value()) * 0.05);
-    if (name.find("bn.weight") != std::string::npos) item.value().uniform_(0.5, 1.5);
-    if (name.find("bn.bias") != std::string::npos || name.find("se_") != std::string::npos) {
-      if (item.value().dim() == 1) item.value().normal_(0, 0.1);
-    }
-  }
-}
+using test::randomize_state;
+using test::small_space;
 
 double max_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
 

@@ -16,6 +16,7 @@
 #include "sparsenas/predictor/features.h"
 #include "sparsenas/predictor/metrics.h"
 #include "support/error_of.h"
+#include "support/synthetic_pairs.h"
 #include "support/temp_dir.h"
 
 namespace sparsenas::nnpredictor {
@@ -38,18 +39,7 @@ bool contains(const std::string& text, const std::string& part) {
 //   LSTM (whose tokens carry no slot index) must locate by counting tokens.
 enum class Target { kStages, kPerFeature };
 
-struct Synthetic {
-  std::vector<Arch> archs;
-  std::vector<double> accuracies;
-  std::pair<Synthetic, Synthetic> split(size_t count) const {
-    Synthetic a, b;
-    a.archs.assign(archs.begin(), archs.begin() + count);
-    a.accuracies.assign(accuracies.begin(), accuracies.begin() + count);
-    b.archs.assign(archs.begin() + count, archs.end());
-    b.accuracies.assign(accuracies.begin() + count, accuracies.end());
-    return {a, b};
-  }
-};
+using test::Synthetic;
 
 Synthetic make_synthetic(const SearchSpace& space, int count, uint64_t seed, double noise_sd,
                          Target target = Target::kStages) {
@@ -73,17 +63,12 @@ Synthetic make_synthetic(const SearchSpace& space, int count, uint64_t seed, dou
       }
     }
   }
-  Rng rng(seed);
-  std::normal_distribution<double> noise(0.0, noise_sd);
-  Synthetic s;
-  s.archs = space.sample_distinct(count, rng);
-  const std::vector<float> x = predictor::encode_batch(space, s.archs);
-  for (size_t i = 0; i < s.archs.size(); ++i) {
+  return test::make_synthetic(space, count, seed, noise_sd, [&](const Arch& arch) {
+    const std::vector<float> x = predictor::encode(space, arch);
     double acc = 0.60;
-    for (int j = 0; j < dim; ++j) acc += weights[j] * x[i * dim + j];
-    s.accuracies.push_back(acc + noise(rng));
-  }
-  return s;
+    for (int j = 0; j < dim; ++j) acc += weights[j] * x[j];
+    return acc;
+  });
 }
 
 NeuralPredictorConfig single_thread(NeuralPredictorConfig c) {

@@ -10,6 +10,7 @@
 #include "sparsenas/core/error.h"
 #include "sparsenas/predictor/metrics.h"
 #include "support/fashion_space.h"
+#include "support/synthetic_pairs.h"
 #include "support/temp_dir.h"
 
 namespace sparsenas::predictor {
@@ -21,29 +22,8 @@ using space::SearchSpace;
 using test::error_of;
 using test::fashion_space;
 
-// Architectures with a synthetic "accuracy": a known function of the architecture plus noise.
-struct Synthetic {
-  std::vector<Arch> archs;
-  std::vector<double> accuracies;
-  /// The first `count` pairs and the rest.
-  std::pair<Synthetic, Synthetic> split(size_t count) const {
-    Synthetic a, b;
-    a.archs.assign(archs.begin(), archs.begin() + count);
-    a.accuracies.assign(accuracies.begin(), accuracies.begin() + count);
-    b.archs.assign(archs.begin() + count, archs.end());
-    b.accuracies.assign(accuracies.begin() + count, accuracies.end());
-    return {a, b};
-  }
-};
-Synthetic make_synthetic(const SearchSpace& space, int count, uint64_t seed, double noise_sd,
-                         const std::function<double(const Arch&)>& target) {
-  Rng rng(seed);
-  std::normal_distribution<double> noise(0.0, noise_sd);
-  Synthetic s;
-  s.archs = space.sample_distinct(count, rng);
-  for (const Arch& arch : s.archs) s.accuracies.push_back(target(arch) + noise(rng));
-  return s;
-}
+using test::make_synthetic;
+using test::Synthetic;
 
 // Accuracy set by three choices of always-active slots (first blocks of stages 0 and 4).
 double few_choices(const Arch& a) {

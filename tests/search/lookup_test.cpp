@@ -8,6 +8,7 @@
 #include "search/search_test_util.h"
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 
 namespace sparsenas::search {
@@ -192,6 +193,48 @@ TEST(LookupTest, CsvErrorsNameFileLineAndColumn) {
   expect_parse_error(header + arch + "x,100,7,1.5,0.9,0.8\n",
                      {"family.csv:2", "column 1", "after a closing quote"});
   EXPECT_THROW(FamilyTable::read_csv("/nonexistent/family.csv"), Error);
+}
+
+TEST(LookupTest, LookupReturnsTheBestRowWithinTheBound) {
+  Rng rng(3);
+  const FamilyTable table(random_rows(200, rng));
+  for (Bound bound : {Bound::kMacs, Bound::kLatencyMs, Bound::kParams}) {
+    for (double limit : {0.0, 3.0, 100.0, 5000.0, 1e9}) {
+      const std::optional<int64_t> index = table.best_index_within(bound, limit);
+      if (!index) continue;
+      const FamilyRow row = lookup(table, bound, limit, "family.csv");
+      EXPECT_EQ(row.arch, table.rows()[static_cast<size_t>(*index)].arch);
+      EXPECT_EQ(row.macs, table.rows()[static_cast<size_t>(*index)].macs);
+    }
+  }
+}
+
+TEST(LookupTest, LookupErrorsNameTheFileTheBoundAndTheSmallestValue) {
+  std::vector<FamilyRow> rows(2);
+  rows[0].macs = 500;
+  rows[1].macs = 700;
+  const FamilyTable table(rows);
+  EXPECT_EQ(sparsenas::test::error_of([&] { lookup(table, Bound::kMacs, 100, "runs/x/family.csv"); }),
+            std::string("no network in \"runs/x/family.csv\" has macs <= 100; the smallest has 500 (2 networks)"));
+  EXPECT_EQ(sparsenas::test::error_of([&] { lookup(table, Bound::kLatencyMs, 100, "f.csv"); }),
+            "no network in \"f.csv\" has a measured latency_ms (the run was made with family.latency_repeats 0)");
+  for (double bad : {-1.0, double(INFINITY), std::nan("")}) {
+    EXPECT_NE(sparsenas::test::error_of([&] { lookup(table, Bound::kMacs, bad, "f.csv"); })
+                  .find("the bound must be a finite number >= 0"),
+              std::string::npos);
+  }
+}
+
+TEST(LookupTest, MedianQuerySecondsIsSmallAndPositive) {
+  Rng rng(4);
+  const FamilyTable table(random_rows(100, rng));
+  const double seconds = median_query_seconds(table, Bound::kMacs, {1000.0, 20000.0}, {5, 10, true});
+  EXPECT_GT(seconds, 0.0);
+  EXPECT_LT(seconds, 1e-3);  // a binary search: far below a millisecond even on a loaded machine
+  EXPECT_THROW(median_query_seconds(table, Bound::kMacs, {}), Error);
+  EXPECT_THROW(median_query_seconds(table, Bound::kMacs, {std::nan("")}), Error);
+  EXPECT_THROW(median_query_seconds(table, Bound::kMacs, {1.0}, {0, 10, false}), Error);
+  EXPECT_THROW(median_query_seconds(table, Bound::kMacs, {1.0}, {5, 0, false}), Error);
 }
 
 }  // namespace

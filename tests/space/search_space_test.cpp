@@ -6,18 +6,12 @@
 #include <set>
 
 #include "sparsenas/core/error.h"
+#include "support/error_of.h"
 
 namespace sparsenas::space {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(MakeDivisibleTest, MatchesOfaRule) {
   EXPECT_EQ(make_divisible(16), 16);

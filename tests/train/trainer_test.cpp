@@ -12,6 +12,7 @@
 #include "sparsenas/data/batch_loader.h"
 #include "sparsenas/train/losses.h"
 #include "sparsenas/train/optimizer.h"
+#include "support/error_of.h"
 #include "support/seeded_test.h"
 #include "support/temp_dir.h"
 #include "train/train_test_util.h"
@@ -36,14 +37,7 @@ class TrainerTest : public sparsenas::test::SeededTest {
   LogLevel level_ = LogLevel::kInfo;
 };
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using sparsenas::test::error_of;
 
 /// Every parameter and buffer of `a` equals `b`'s bit for bit.
 void expect_same_state(torch::nn::Module& a, torch::nn::Module& b) {

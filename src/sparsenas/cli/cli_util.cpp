@@ -3,6 +3,8 @@
 #include <csignal>
 #include <ctime>
 
+#include "sparsenas/data/data_config.h"
+#include "sparsenas/train/evaluate.h"
 #include "sparsenas/train/trainer.h"
 
 namespace sparsenas::cli {
@@ -19,6 +21,63 @@ extern "C" void on_sigint(int) {
   train::request_stop();
 }
 }  // namespace
+
+void add_run_dir_option(CLI::App& cmd, std::string& run) {
+  cmd.add_option("--run", run, "run directory of `sparsenas run`")->required();
+}
+
+void add_json_flag(CLI::App& cmd, bool& json, bool pretty) {
+  cmd.add_flag("--json", json, pretty ? "pretty-print the JSON result" : "print the result as JSON");
+}
+
+void DataFlags::apply_to(data::DataConfig& config) const {
+  apply(source, config.source);
+  apply(path, config.path);
+  apply(image_size, config.image_size);
+  apply(val_size, config.val_size);
+  apply(train_limit, config.train_limit);
+  apply(test_limit, config.test_limit);
+}
+
+nlohmann::json DataFlags::to_json() const {
+  nlohmann::json data = nlohmann::json::object();
+  if (source) data["source"] = *source;
+  if (path) data["path"] = *path;
+  if (image_size) data["image_size"] = *image_size;
+  if (val_size) data["val_size"] = *val_size;
+  if (train_limit) data["train_limit"] = *train_limit;
+  if (test_limit) data["test_limit"] = *test_limit;
+  return data;
+}
+
+void add_data_flags(CLI::App& cmd, DataFlags& flags, const DataFlagsHelp& help) {
+  cmd.add_option("--data", flags.source, help.source);
+  cmd.add_option("--data-path", flags.path, help.path);
+  cmd.add_option("--image-size", flags.image_size, "resize images to this square size (0 = native)");
+  cmd.add_option("--val-size", flags.val_size, help.val_size);
+  cmd.add_option("--train-limit", flags.train_limit, "use at most this many training images (0 = all)");
+  cmd.add_option("--test-limit", flags.test_limit, "use at most this many test images (0 = all)");
+}
+
+void add_bound_flags(CLI::App& cmd, BoundFlags& flags) {
+  auto* macs = cmd.add_option("--max-macs", flags.max_macs, "largest MACs per image (e.g. 8e6)");
+  auto* latency = cmd.add_option("--max-latency-ms", flags.max_latency_ms,
+                                 "largest batch-1 latency in ms (measured in the run)");
+  auto* params = cmd.add_option("--max-params", flags.max_params, "largest parameter count");
+  macs->excludes(latency)->excludes(params);
+  latency->excludes(params);
+}
+
+std::optional<std::pair<search::Bound, double>> bound_of(const BoundFlags& flags) {
+  if (flags.max_macs) return std::make_pair(search::Bound::kMacs, *flags.max_macs);
+  if (flags.max_latency_ms) return std::make_pair(search::Bound::kLatencyMs, *flags.max_latency_ms);
+  if (flags.max_params) return std::make_pair(search::Bound::kParams, *flags.max_params);
+  return std::nullopt;
+}
+
+nlohmann::json eval_json(const train::EvalResult& r) {
+  return {{"top1", r.top1}, {"loss", r.loss}, {"images", r.images}, {"seconds", r.seconds}};
+}
 
 std::string timestamp() {
   std::time_t now = std::time(nullptr);

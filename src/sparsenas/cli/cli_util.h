@@ -1,9 +1,102 @@
 #pragma once
-// Small helpers shared by the subcommands.
+// Small helpers shared by the subcommands: registering a subcommand with its flags, the flags
+// several subcommands share (data, bounds, --run, --json), and Ctrl-C handling.
 
+#include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sparsenas/core/log.h"
+#include "sparsenas/pipeline/pipeline.h"  // for pipeline::Interrupted
+#include "sparsenas/search/lookup.h"
+
+namespace sparsenas::data {
+struct DataConfig;
+}
+namespace sparsenas::train {
+struct EvalResult;
+}
 
 namespace sparsenas::cli {
+
+/// Exit code of a command stopped by Ctrl-C (128 + SIGINT, as a shell reports it).
+constexpr int kExitInterrupted = 130;
+
+/// Adds the subcommand `name` with a `Flags` struct that lives as long as the app; after parsing,
+/// the subcommand's callback calls `run(flags)`. Returns the subcommand and the flags to bind
+/// options to.
+///
+/// Example:
+/// ```
+/// auto [cmd, f] = add_command<SearchFlags>(app, "search", "The most accurate network ...", run_search);
+/// cmd->add_option("--run", f->run, "run directory")->required();
+/// ```
+template <typename Flags>
+std::pair<CLI::App*, Flags*> add_command(CLI::App& app, const std::string& name,
+                                         const std::string& description, void (*run)(const Flags&)) {
+  auto flags = std::make_shared<Flags>();
+  CLI::App* cmd = app.add_subcommand(name, description);
+  cmd->callback([flags, run] { run(*flags); });
+  return {cmd, flags.get()};
+}
+
+/// `field = *flag` when the flag was given; otherwise `field` keeps the config's value.
+template <typename T>
+void apply(const std::optional<T>& flag, T& field) {
+  if (flag) field = *flag;
+}
+
+/// `--run DIR` (required): the run directory of `sparsenas run` a command reads.
+void add_run_dir_option(CLI::App& cmd, std::string& run);
+
+/// `--json`: "print the result as JSON", or with `pretty` "pretty-print the JSON result" (for
+/// commands that print JSON on one line without it).
+void add_json_flag(CLI::App& cmd, bool& json, bool pretty = false);
+
+/// The dataset flags of `run`, `train` and `eval`; unset ones keep the config's value.
+struct DataFlags {
+  std::optional<std::string> source, path;
+  std::optional<int64_t> image_size, val_size, train_limit, test_limit;
+
+  /// Overrides the fields of `config` given as flags.
+  void apply_to(data::DataConfig& config) const;
+  /// The flags given, as a JSON object with the keys of data::DataConfig's JSON (empty when none).
+  nlohmann::json to_json() const;
+};
+
+/// The help texts of the data flags that differ between commands.
+struct DataFlagsHelp {
+  const char* source;
+  const char* path;
+  const char* val_size;
+};
+/// `train` and `eval`: the texts name the defaults of data::DataConfig.
+inline constexpr DataFlagsHelp kDataFlagsHelp = {
+    "dataset: fashion-mnist (default, from the Debian package), idx, cifar10, cifar100, folder",
+    "dataset directory (idx/cifar/folder; fashion-mnist: optional)",
+    "training images held out for validation (default 5000)"};
+
+/// Adds --data, --data-path, --image-size, --val-size, --train-limit and --test-limit.
+void add_data_flags(CLI::App& cmd, DataFlags& flags, const DataFlagsHelp& help = kDataFlagsHelp);
+
+/// The bound flags of `search` and `export`: at most one of them may be given.
+struct BoundFlags {
+  std::optional<double> max_macs, max_latency_ms, max_params;
+};
+
+/// Adds --max-macs, --max-latency-ms and --max-params, which exclude each other.
+void add_bound_flags(CLI::App& cmd, BoundFlags& flags);
+
+/// The bound given and its limit; nullopt when none was given.
+std::optional<std::pair<search::Bound, double>> bound_of(const BoundFlags& flags);
+
+/// An evaluation as printed by `train` and `eval`: {"top1", "loss", "images", "seconds"}.
+nlohmann::json eval_json(const train::EvalResult& result);
 
 /// Local time as "YYYYmmdd-HHMMSS" (default run-directory names).
 std::string timestamp();
@@ -21,5 +114,18 @@ class StopOnInterrupt {
  private:
   void (*previous_)(int);
 };
+
+/// Returns `work()` run under StopOnInterrupt. When it stops on Ctrl-C (pipeline::Interrupted),
+/// logs the reason as a warning and exits with kExitInterrupted (throws CLI::RuntimeError).
+template <typename Work>
+auto run_interruptible(Work&& work) -> decltype(work()) {
+  try {
+    const StopOnInterrupt stop_on_ctrl_c;
+    return work();
+  } catch (const pipeline::Interrupted& e) {
+    SNAS_LOG(WARN) << e.what();
+    throw CLI::RuntimeError(kExitInterrupted);
+  }
+}
 
 }  // namespace sparsenas::cli

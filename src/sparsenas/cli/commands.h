@@ -1,6 +1,7 @@
 #pragma once
-// Subcommands of the `sparsenas` program. Each binds flags to a config, validates it, calls one
-// library entry point and prints the result (JSON on stdout with --json; progress on stderr).
+// Subcommands of the `sparsenas` program, one file each (`add_<name>_command` in
+// <name>_command.cpp). Each binds flags to a config, validates it, calls one library entry point
+// and prints the result (JSON on stdout with --json; progress on stderr).
 
 #include <optional>
 #include <string>
@@ -18,7 +19,6 @@ void add_run_command(CLI::App& app);
 void add_search_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_space_stats_command(CLI::App& app);
-/// `sparsenas compare RUN_DIR... --out DIR` (pipeline_commands.cpp).
 void add_compare_command(CLI::App& app);
 
 /// Registers every subcommand.

@@ -1,7 +1,5 @@
-// `sparsenas train` trains one network (the teacher of the pipeline) and `sparsenas eval`
-// evaluates a checkpoint. Both are thin: flags -> configs -> train::train / train::evaluate.
-#include <csignal>
-#include <ctime>
+// `sparsenas train`: trains one network (the teacher of the pipeline). Thin: flags -> configs ->
+// train::train.
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -40,27 +38,9 @@ struct TrainFlags {
   std::optional<double> lr, weight_decay, label_smoothing;
   std::optional<uint64_t> seed;
   std::optional<std::string> device, lr_schedule;
-  // data
-  std::optional<std::string> data, data_path;
-  std::optional<int64_t> image_size, val_size, train_limit, test_limit;
+  DataFlags data;
   std::optional<bool> augment;
 };
-
-template <typename T>
-void apply(const std::optional<T>& flag, T& field) {
-  if (flag) field = *flag;
-}
-
-void add_data_flags(CLI::App& cmd, TrainFlags& f) {
-  cmd.add_option("--data", f.data, "dataset: fashion-mnist (default, from the Debian package), idx, cifar10, "
-                                   "cifar100, folder");
-  cmd.add_option("--data-path", f.data_path, "dataset directory (idx/cifar/folder; fashion-mnist: optional)");
-  cmd.add_option("--image-size", f.image_size, "resize images to this square size (0 = native)");
-  cmd.add_option("--val-size", f.val_size, "training images held out for validation (default 5000)");
-  cmd.add_option("--train-limit", f.train_limit, "use at most this many training images (0 = all)");
-  cmd.add_option("--test-limit", f.test_limit, "use at most this many test images (0 = all)");
-}
-
 
 space::SearchSpace space_for_data(const SpaceFlags& flags, const data::Splits& splits) {
   const data::Dataset& d = splits.train;
@@ -79,10 +59,6 @@ space::SearchSpace space_for_data(const SpaceFlags& flags, const data::Splits& s
   options.resolution = static_cast<int>(d.height());
   options.width_mult = flags.width_mult;
   return space::SearchSpace::from_name(flags.space, options);
-}
-
-nlohmann::json eval_json(const train::EvalResult& r) {
-  return {{"top1", r.top1}, {"loss", r.loss}, {"images", r.images}, {"seconds", r.seconds}};
 }
 
 void run_train(const TrainFlags& f) {
@@ -112,12 +88,7 @@ void run_train(const TrainFlags& f) {
   apply(f.seed, config.seed);
   apply(f.device, config.device);
   apply(f.lr_schedule, config.lr_schedule);
-  apply(f.data, data_config.source);
-  apply(f.data_path, data_config.path);
-  apply(f.image_size, data_config.image_size);
-  apply(f.val_size, data_config.val_size);
-  apply(f.train_limit, data_config.train_limit);
-  apply(f.test_limit, data_config.test_limit);
+  f.data.apply_to(data_config);
   apply(f.augment, data_config.augment);
   config.validate();
   data_config.validate();
@@ -200,93 +171,10 @@ void run_train(const TrainFlags& f) {
   }
 }
 
-struct EvalFlags {
-  std::string checkpoint;
-  std::optional<std::string> arch;
-  std::string split = "test";
-  std::optional<std::string> device;
-  std::optional<int64_t> threads;
-  bool json = false;
-  TrainFlags data;  // only the data flags are used
-};
-
-void run_eval(const EvalFlags& f) {
-  const fs::path checkpoint(f.checkpoint);
-  SNAS_CHECK(f.split == "test" || f.split == "val" || f.split == "both",
-             "--split must be test, val or both, got \"", f.split, "\"");
-  const train::CheckpointMeta meta = train::read_checkpoint_meta(checkpoint);
-  // The data settings of the run sit beside its checkpoint; flags override them.
-  data::DataConfig data_config;
-  const fs::path run_config = checkpoint.parent_path() / "config.json";
-  std::optional<space::Arch> trained_arch;
-  if (fs::exists(run_config)) {
-    const nlohmann::json j = read_json_file(run_config);
-    if (j.contains("data")) data::from_json(j["data"], data_config);
-    if (j.contains("arch")) trained_arch = space::arch_from_json(j["arch"]);
-  }
-  const std::string fixed_prefix = "fixed ";
-  if (!trained_arch && meta.sampler.rfind(fixed_prefix, 0) == 0) {
-    trained_arch = space::arch_from_string(meta.sampler.substr(fixed_prefix.size()));
-  }
-  apply(f.data.data, data_config.source);
-  apply(f.data.data_path, data_config.path);
-  apply(f.data.image_size, data_config.image_size);
-  apply(f.data.val_size, data_config.val_size);
-  apply(f.data.train_limit, data_config.train_limit);
-  apply(f.data.test_limit, data_config.test_limit);
-
-  train::TrainConfig config;
-  train::from_json(meta.config, config);
-  apply(f.device, config.device);
-  apply(f.threads, config.threads);
-  config.validate();
-  nn::configure_cpu_threads(static_cast<int>(train::resolved_threads(config)));
-  const torch::Device device = train::training_device(config);
-
-  const space::SearchSpace space(space::space_spec_from_json(meta.space));
-  SNAS_CHECK(f.arch || trained_arch, "--arch is required: checkpoint ", checkpoint,
-             " was trained over many architectures");
-  const space::Arch arch = f.arch ? space.resolve(*f.arch) : space.canonical(*trained_arch);
-  const data::Splits splits = data::load_splits(data_config);
-  SNAS_CHECK(splits.test.channels() == space.spec().in_channels &&
-                 splits.test.num_classes() == space.spec().num_classes &&
-                 splits.test.height() == space.spec().resolution,
-             "the data (", splits.test.channels(), "x", splits.test.height(), "x", splits.test.width(), ", ",
-             splits.test.num_classes(), " classes) does not match the checkpoint's network (",
-             space.spec().in_channels, "x", space.spec().resolution, "x", space.spec().resolution, ", ",
-             space.spec().num_classes, " classes)");
-
-  nn::Supernet net(space);
-  train::load_checkpoint(checkpoint, *net, nullptr, /*restore_rng=*/false);
-  net->to(device);
-  if (config.channels_last) nn::to_channels_last(*net);
-  // A network other than the one trained alone shares BN statistics with others: recalibrate.
-  const bool recalibrate = !trained_arch || space.canonical(*trained_arch) != arch;
-  if (recalibrate) {
-    const auto subset = train::bn_recalibration_subset(splits.train, config.bn_recal_images);
-    train::recalibrate_bn(*net, arch, subset, config.bn_recal_batch, splits.mean, splits.std, device);
-  }
-  nlohmann::json result = {{"checkpoint", checkpoint.string()},
-                           {"arch", space::to_json(arch)},
-                           {"macs", space.macs(arch)},
-                           {"params", space.params(arch)},
-                           {"bn_recalibrated", recalibrate}};
-  for (const std::string split : {"val", "test"}) {
-    if (f.split != "both" && f.split != split) continue;
-    const data::Dataset& d = split == "val" ? splits.val : splits.test;
-    const auto r = train::evaluate(*net, arch, d, config.eval_batch, splits.mean, splits.std, device);
-    result[split] = eval_json(r);
-    SNAS_LOG(INFO) << split << " top-1 " << r.top1 * 100 << "% (" << r.images << " images, "
-                   << r.images / std::max(r.seconds, 1e-9) << " img/s)";
-  }
-  std::cout << (f.json ? result.dump(2) : result.dump()) << std::endl;
-}
-
 }  // namespace
 
 void add_train_command(CLI::App& app) {
-  auto f = std::make_shared<TrainFlags>();
-  CLI::App* cmd = app.add_subcommand("train", "Train one network (e.g. the largest: the teacher)");
+  auto [cmd, f] = add_command<TrainFlags>(app, "train", "Train one network (e.g. the largest: the teacher)", run_train);
   add_space_flags(*cmd, f->space);
   cmd->add_option("--arch", f->arch, "architecture: JSON, max or min")->capture_default_str();
   cmd->add_option("--epochs", f->epochs, "epochs (default 10)");
@@ -307,22 +195,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--device", f->device, "cpu, cuda or cuda:N (default cpu)");
   cmd->add_option("--checkpoint-every", f->checkpoint_every, "steps between checkpoints (default 200)");
   cmd->add_option("--augment", f->augment, "random crop and flip during training (default true)");
-  cmd->add_flag("--json", f->json, "print the result as JSON");
-  add_data_flags(*cmd, *f);
-  cmd->callback([f] { run_train(*f); });
-}
-
-void add_eval_command(CLI::App& app) {
-  auto f = std::make_shared<EvalFlags>();
-  CLI::App* cmd = app.add_subcommand("eval", "Evaluate a checkpoint (recalibrating BN for other networks)");
-  cmd->add_option("--checkpoint", f->checkpoint, "checkpoint file (checkpoint.pt of a run)")->required();
-  cmd->add_option("--arch", f->arch, "architecture: JSON, max or min (default: the one trained)");
-  cmd->add_option("--split", f->split, "test, val or both")->capture_default_str();
-  cmd->add_option("--device", f->device, "cpu, cuda or cuda:N");
-  cmd->add_option("--threads", f->threads, "intra-op threads");
-  cmd->add_flag("--json", f->json, "pretty-print the JSON result");
+  add_json_flag(*cmd, f->json);
   add_data_flags(*cmd, f->data);
-  cmd->callback([f] { run_eval(*f); });
 }
 
 }  // namespace sparsenas::cli

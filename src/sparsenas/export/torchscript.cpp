@@ -1,10 +1,13 @@
 #include "sparsenas/export/torchscript.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <limits>
 #include <sstream>
 #include <string>
+
+#include <torch/script.h>  // for torch::jit::load
 
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
@@ -222,6 +225,26 @@ void save_torchscript(const nn::StaticNetImpl& net, const std::vector<float>& me
     const std::string what = e.what();
     SNAS_FAIL("export: cannot write TorchScript file ", path, ": ", what.substr(0, what.find('\n')));
   }
+}
+
+TorchScriptCheck check_torchscript(const std::filesystem::path& path, nn::StaticNetImpl& net,
+                                   const torch::Tensor& pixels, const torch::Tensor& normalized) {
+  torch::jit::Module loaded = torch::jit::load(path.string());
+  torch::Tensor exported, reference;
+  {
+    torch::NoGradGuard no_grad;
+    exported = loaded.forward({pixels}).toTensor();
+    reference = net.forward(normalized);
+  }
+  TorchScriptCheck check;
+  check.images = pixels.size(0);
+  check.max_abs_diff = (exported - reference).abs().max().item<double>();
+  check.max_abs_logit = reference.abs().max().item<double>();
+  // float32 sums in another order: allow 1e-5 relative to the size of the logits.
+  SNAS_CHECK(check.max_abs_diff <= 1e-5 * std::max(1.0, check.max_abs_logit),
+             "internal check failed: the exported file's outputs differ ", "from the network's by ",
+             check.max_abs_diff, " (largest logit ", check.max_abs_logit, "; please report this)");
+  return check;
 }
 
 }  // namespace sparsenas::exporter

@@ -7,6 +7,7 @@
 // dropout), compiles it into a `torch::jit::Module` and registers every weight under a readable
 // name (`stem_weight`, `blocks_3_dw_bn_running_var`, `classifier_bias`, ...).
 
+#include <cstdint>
 #include <filesystem>
 #include <vector>
 
@@ -55,5 +56,28 @@ torch::jit::Module to_torchscript(const nn::StaticNetImpl& net, const std::vecto
 /// `to_torchscript`.
 void save_torchscript(const nn::StaticNetImpl& net, const std::vector<float>& mean,
                       const std::vector<float>& std, const std::filesystem::path& path);
+
+/// What `check_torchscript` measured.
+struct TorchScriptCheck {
+  int64_t images = 0;          ///< images compared
+  double max_abs_diff = 0.0;   ///< largest |file logit - network logit|
+  double max_abs_logit = 0.0;  ///< largest |network logit|, the scale of the tolerance
+};
+
+/// The exporter's self-check: loads the TorchScript file at `path` back with `torch::jit::load`
+/// and compares its logits on `pixels` (float32 [N, C, H, W] in [0, 1], what the file takes) with
+/// `net.forward(normalized)` (`normalized`: the same images normalised as training did, e.g.
+/// `data::to_float_normalized` of the uint8 images), both without gradients; `net` should be in
+/// eval mode, as the exported module is. The two may differ by float rounding only (float32 sums
+/// in another order): more than `1e-5 * max(1, max_abs_logit)` throws sparsenas::Error saying the
+/// internal check failed, with both numbers. Errors of `torch::jit::load` propagate.
+///
+/// Example:
+/// ```
+/// exporter::save_torchscript(*net, mean, std, "model.pt");
+/// const auto check = exporter::check_torchscript("model.pt", *net, pixels01, normalized);
+/// ```
+TorchScriptCheck check_torchscript(const std::filesystem::path& path, nn::StaticNetImpl& net,
+                                   const torch::Tensor& pixels, const torch::Tensor& normalized);
 
 }  // namespace sparsenas::exporter

@@ -169,22 +169,11 @@ double lookup_seconds(const Run& run, const CompareOptions& options) {
     lo = std::min(lo, r.macs);
     hi = std::max(hi, r.macs);
   }
-  using Clock = std::chrono::steady_clock;
-  volatile int64_t sink = 0;
-  std::vector<double> rounds;
-  for (int round = -1; round < options.lookup_rounds; ++round) {
-    const auto start = Clock::now();
-    for (int q = 0; q < options.lookup_queries_per_round; ++q) {
-      const double limit = lo + (static_cast<double>(hi) - lo) * ((q % 3) + 1) / 3.0;
-      const auto row = table.best_within(search::Bound::kMacs, limit);
-      sink = sink + (row ? row->macs : -1);
-    }
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (round >= 0) rounds.push_back(seconds / options.lookup_queries_per_round);
-  }
-  (void)sink;
-  std::sort(rounds.begin(), rounds.end());
-  return rounds[rounds.size() / 2];
+  std::vector<double> limits;  // a third, two thirds and all of the MACs range
+  for (int k = 1; k <= 3; ++k) limits.push_back(lo + (static_cast<double>(hi) - lo) * k / 3.0);
+  return search::median_query_seconds(
+      table, search::Bound::kMacs, limits,
+      {options.lookup_rounds, options.lookup_queries_per_round, /*warm_up=*/true});
 }
 
 // Kendall tau between the predicted accuracy that chose a network and its measured accuracy, over

@@ -685,24 +685,11 @@ void write_costs(std::ostream& md, const Inputs& in) {
      << " s wall (" << format_duration(wall) << "), " << core_hours(core) << " core-hours.\n\n";
 }
 
-// Median seconds of one `best_within` query at `limit`.
+// Median seconds of one MACs query at `limit`.
 double time_lookup(const search::FamilyTable& family, double limit, const ReportOptions& options) {
-  using Clock = std::chrono::steady_clock;
-  volatile int64_t sink = 0;
-  std::vector<double> per_query;
-  per_query.reserve(options.lookup_rounds);
-  for (int round = -1; round < options.lookup_rounds; ++round) {  // round -1 warms up
-    const auto start = Clock::now();
-    for (int q = 0; q < options.lookup_queries_per_round; ++q) {
-      const std::optional<search::FamilyRow> row = family.best_within(search::Bound::kMacs, limit);
-      sink = sink + (row ? row->macs : -1);
-    }
-    const std::chrono::duration<double> elapsed = Clock::now() - start;
-    if (round >= 0) per_query.push_back(elapsed.count() / options.lookup_queries_per_round);
-  }
-  (void)sink;
-  std::nth_element(per_query.begin(), per_query.begin() + per_query.size() / 2, per_query.end());
-  return per_query[per_query.size() / 2];
+  return search::median_query_seconds(
+      family, search::Bound::kMacs, {limit},
+      {options.lookup_rounds, options.lookup_queries_per_round, /*warm_up=*/true});
 }
 
 // "12.5x" below 1000, else "1,234,567x".

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <sstream>
@@ -99,6 +100,53 @@ std::optional<FamilyRow> FamilyTable::best_within(Bound bound, double limit) con
   const std::optional<int64_t> i = best_index_within(bound, limit);
   if (!i) return std::nullopt;
   return rows_[static_cast<size_t>(*i)];
+}
+
+FamilyRow lookup(const FamilyTable& family, Bound bound, double limit,
+                 const std::filesystem::path& source) {
+  SNAS_CHECK(std::isfinite(limit) && limit >= 0, "the bound must be a finite number >= 0, got ", limit);
+  const std::optional<int64_t> index = family.best_index_within(bound, limit);
+  if (!index) {
+    double smallest = std::numeric_limits<double>::infinity();
+    for (const auto& row : family.rows()) {
+      const double v = bound_value(row, bound);
+      if (!std::isnan(v)) smallest = std::min(smallest, v);
+    }
+    if (std::isinf(smallest)) {
+      SNAS_FAIL("no network in ", source, " has a measured ", to_string(bound),
+                " (the run was made with family.latency_repeats 0)");
+    }
+    SNAS_FAIL("no network in ", source, " has ", to_string(bound), " <= ", limit, "; the smallest has ",
+              smallest, " (", family.size(), " networks)");
+  }
+  return family.rows()[static_cast<size_t>(*index)];
+}
+
+double median_query_seconds(const FamilyTable& family, Bound bound, const std::vector<double>& limits,
+                            const QueryTiming& timing) {
+  SNAS_CHECK(!limits.empty(), "median_query_seconds needs at least one limit");
+  for (double limit : limits) {
+    SNAS_CHECK(!std::isnan(limit), "the ", to_string(bound), " limit must be a number, got NaN");
+  }
+  SNAS_CHECK(timing.rounds >= 1, "QueryTiming.rounds must be >= 1, got ", timing.rounds);
+  SNAS_CHECK(timing.queries_per_round >= 1, "QueryTiming.queries_per_round must be >= 1, got ",
+             timing.queries_per_round);
+  using Clock = std::chrono::steady_clock;
+  volatile int64_t sink = 0;  // keeps the queries from being optimised away
+  std::vector<double> per_query;
+  per_query.reserve(static_cast<size_t>(timing.rounds));
+  for (int round = timing.warm_up ? -1 : 0; round < timing.rounds; ++round) {
+    const auto start = Clock::now();
+    for (int q = 0; q < timing.queries_per_round; ++q) {
+      const std::optional<int64_t> index = family.best_index_within(bound, limits[q % limits.size()]);
+      sink = sink + index.value_or(-1);
+    }
+    const std::chrono::duration<double> elapsed = Clock::now() - start;
+    if (round >= 0) per_query.push_back(elapsed.count() / timing.queries_per_round);
+  }
+  (void)sink;
+  std::nth_element(per_query.begin(), per_query.begin() + per_query.size() / 2, per_query.end());
+  return per_query[per_query.size() / 2];
 }
 
 FamilyTable FamilyTable::parse_csv(const std::string& text, const std::string& source) {

@@ -82,4 +82,38 @@ class FamilyTable {
   std::array<SortedIndex, 3> index_;
 };
 
+/// The answer of `sparsenas search` and `sparsenas export --max-...`: the row of
+/// `family.best_index_within(bound, limit)` (a copy).
+///
+/// Throws sparsenas::Error when `limit` is not a finite number >= 0, and when no row is within the
+/// bound; that message names `source` (the family file, as a quoted path), the bound and either the
+/// smallest value in the family or, when no row has a value for the bound (latency not measured),
+/// says so.
+///
+/// Example:
+/// ```
+/// const FamilyTable family = FamilyTable::read_csv(run / "family.csv");
+/// const FamilyRow row = lookup(family, Bound::kMacs, 8e6, run / "family.csv");
+/// ```
+FamilyRow lookup(const FamilyTable& family, Bound bound, double limit,
+                 const std::filesystem::path& source);
+
+/// How `median_query_seconds` times queries.
+struct QueryTiming {
+  int rounds = 101;              ///< timed rounds; the median round is reported (>= 1)
+  int queries_per_round = 100;   ///< queries per round: one query alone is too short to time (>= 1)
+  bool warm_up = false;          ///< run one untimed round first
+};
+
+/// Median seconds of one `family.best_index_within(bound, limit)` query: `timing.rounds` rounds
+/// of `timing.queries_per_round` queries, each round's time divided by its query count, the
+/// median (element rounds / 2 of the sorted list) returned. Query q of a round uses
+/// `limits[q % limits.size()]`. A query is tens of nanoseconds on a family of thousands, which is
+/// why it is timed in repeated rounds and not alone.
+///
+/// Throws sparsenas::Error when `limits` is empty or holds a NaN, or when rounds or
+/// queries_per_round is < 1. Used by `sparsenas search` (query_us), report.md and compare.md.
+double median_query_seconds(const FamilyTable& family, Bound bound, const std::vector<double>& limits,
+                            const QueryTiming& timing = {});
+
 }  // namespace sparsenas::search

@@ -1,0 +1,115 @@
+// `sparsenas run`: the pipeline (stages 1-8) into a run directory; rerunning resumes it.
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sparsenas/cli/cli_util.h"
+#include "sparsenas/cli/commands.h"
+#include "sparsenas/core/error.h"
+#include "sparsenas/core/fs.h"
+#include "sparsenas/core/log.h"
+#include "sparsenas/rundir/artifacts.h"
+#include "sparsenas/rundir/manifest.h"
+#include "sparsenas/pipeline/pipeline.h"
+#include "sparsenas/pipeline/run_config.h"
+
+namespace sparsenas::cli {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct RunFlags {
+  std::string preset = "quick";
+  std::string config_file;
+  std::string out;
+  bool json = false;
+  bool print_config = false;
+  std::optional<std::string> method, space, device;
+  std::optional<double> width_mult;
+  std::optional<int64_t> threads;
+  std::optional<uint64_t> seed;
+  DataFlags data;
+};
+
+void run_run(const RunFlags& f) {
+  json file;
+  if (!f.config_file.empty()) file = read_json_file(f.config_file);
+  json flags = json::object();
+  if (f.method) flags["method"] = *f.method;
+  if (f.space) flags["space"] = *f.space;
+  if (f.device) flags["device"] = *f.device;
+  if (f.width_mult) flags["width_mult"] = *f.width_mult;
+  if (f.threads) flags["threads"] = *f.threads;
+  if (f.seed) flags["seed"] = *f.seed;
+  const json data = f.data.to_json();
+  if (!data.empty()) flags["data"] = data;
+  pipeline::RunConfig config;
+  try {
+    config = pipeline::resolve_run_config(f.preset, file, flags);
+  } catch (const Error& e) {
+    SNAS_FAIL(f.config_file.empty() ? "" : "config " + f.config_file + ": ", e.what());
+  }
+  if (f.print_config) {
+    std::cout << pipeline::to_json(config).dump(2) << std::endl;
+    return;
+  }
+  const fs::path out = f.out.empty() ? fs::path("runs") / timestamp() : fs::path(f.out);
+  SNAS_LOG(INFO) << "run " << out.string() << ": method " << config.method << ", preset " << config.preset
+                 << ", space " << config.space << ", data " << config.data.source;
+
+  const pipeline::RunSummary summary = run_interruptible([&] { return pipeline::run_pipeline(config, out); });
+
+  const rundir::Manifest manifest = rundir::Manifest::read(out / rundir::kManifest);
+  json result = {{"run", out.string()},
+                 {"report", summary.report.string()},
+                 {"family", (out / "family.csv").string()},
+                 {"ran", summary.ran},
+                 {"skipped", summary.skipped}};
+  if (const auto* family = manifest.find("family")) result["family_metrics"] = family->metrics;
+  double wall = 0, core = 0;
+  for (const auto& s : manifest.stages) {
+    wall += s.wall_seconds;
+    core += s.core_seconds;
+  }
+  result["wall_seconds"] = wall;
+  result["core_hours"] = core / 3600.0;
+  if (f.json) {
+    std::cout << result.dump(2) << std::endl;
+  } else {
+    std::cout << "report " << summary.report.string() << "\n";
+  }
+  SNAS_LOG(INFO) << "report: " << summary.report.string();
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app) {
+  auto [cmd, f] = add_command<RunFlags>(app, "run",
+                                        "Run the SparseNAS pipeline (stages 1-8) into a run directory; "
+                                        "rerunning the same command resumes it",
+                                        run_run);
+  cmd->add_option("--preset", f->preset, "tiny, quick, standard or paper")->capture_default_str();
+  cmd->add_option("--config", f->config_file, "JSON file over the preset (keys: docs/run-directory.md, "
+                                              "`sparsenas run --print-config`); flags override it");
+  cmd->add_option("--out", f->out, "run directory (default runs/<timestamp>)");
+  cmd->add_option("--method", f->method,
+                  "sparsenas (default), ofa, compofa, spos or random-subspace (stages: docs/run-directory.md)");
+  cmd->add_option("--space", f->space, "search space: ofa-mbv3 (default), proxyless, compofa or a JSON file");
+  cmd->add_option("--width-mult", f->width_mult, "width multiplier of the space (default 1.0)");
+  cmd->add_option("--threads", f->threads, "intra-op threads (default: all cores)");
+  cmd->add_option("--device", f->device, "cpu, cuda or cuda:N (default cpu)");
+  cmd->add_option("--seed", f->seed, "seed of every training stage (default 0)");
+  add_data_flags(*cmd, f->data,
+                 {"dataset: fashion-mnist (default), idx, cifar10, cifar100, folder", "dataset directory",
+                  "training images held out for validation"});
+  add_json_flag(*cmd, f->json);
+  cmd->add_flag("--print-config", f->print_config, "print the resolved config as JSON and exit");
+}
+
+}  // namespace sparsenas::cli

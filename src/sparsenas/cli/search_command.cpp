@@ -1,0 +1,76 @@
+// `sparsenas search`: the most accurate network of a finished run within a bound, by lookup in
+// its family (search::lookup).
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sparsenas/cli/cli_util.h"
+#include "sparsenas/cli/commands.h"
+#include "sparsenas/core/error.h"
+#include "sparsenas/search/lookup.h"
+
+namespace sparsenas::cli {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct SearchFlags {
+  std::string run;
+  BoundFlags bound;
+  bool json = false;
+};
+
+json row_json(const search::FamilyRow& row) {
+  auto number_or_null = [](double v) { return std::isnan(v) ? json(nullptr) : json(v); };
+  return {{"arch", space::to_json(row.arch)},
+          {"macs", row.macs},
+          {"params", row.params},
+          {"latency_ms", number_or_null(row.latency_ms)},
+          {"val_top1", row.val_top1},
+          {"test_top1", number_or_null(row.test_top1)}};
+}
+
+void run_search(const SearchFlags& f) {
+  const auto bound = bound_of(f.bound);
+  SNAS_CHECK(bound, "give one bound: --max-macs, --max-latency-ms or --max-params");
+  const fs::path dir(f.run);
+  SNAS_CHECK(fs::is_directory(dir), "--run ", dir, ": no such run directory");
+  const fs::path file = dir / "family.csv";
+  SNAS_CHECK(fs::exists(file), "--run ", dir,
+             ": no family.csv: the run has not finished its family stage (rerun its `sparsenas run` command)");
+  const search::FamilyTable family = search::FamilyTable::read_csv(file);
+  const search::FamilyRow row = search::lookup(family, bound->first, bound->second, file);
+  const double query_us = search::median_query_seconds(family, bound->first, {bound->second}) * 1e6;
+  json result = row_json(row);
+  result["bound"] = search::to_string(bound->first);
+  result["limit"] = bound->second;
+  result["query_us"] = query_us;
+  result["family_size"] = family.size();
+  if (f.json) {
+    std::cout << result.dump(2) << std::endl;
+  } else {
+    std::cout << row.arch.to_string() << "\nmacs " << row.macs << " params " << row.params << " latency_ms "
+              << row.latency_ms << " val_top1 " << row.val_top1 << " test_top1 " << row.test_top1 << "\nquery "
+              << query_us << " us over " << family.size() << " networks\n";
+  }
+}
+
+}  // namespace
+
+void add_search_command(CLI::App& app) {
+  auto [cmd, f] = add_command<SearchFlags>(app, "search",
+                                           "The most accurate network of a finished run within a bound, by "
+                                           "lookup in its family (validation accuracy)",
+                                           run_search);
+  add_run_dir_option(*cmd, f->run);
+  add_bound_flags(*cmd, f->bound);
+  add_json_flag(*cmd, f->json);
+}
+
+}  // namespace sparsenas::cli
