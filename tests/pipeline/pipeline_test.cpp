@@ -185,6 +185,18 @@ TEST(RunConfigTest, RoundTripsThroughJson) {
   EXPECT_EQ(to_json(back), to_json(c));
 }
 
+// One place for the defaults: RunConfig{} is the paper preset, and help reaches nested fields.
+TEST(RunConfigTest, DefaultsAreThePapersSettings) {
+  const RunConfig defaults;
+  EXPECT_EQ(defaults.teacher.epochs, 180);
+  EXPECT_EQ(defaults.supernet.lr_schedule, "step2_cosine");
+  EXPECT_EQ(to_json(defaults), to_json(resolve_run_config("paper", nullptr, nullptr)));
+  EXPECT_EQ(config_fields::default_text<RunConfig>("teacher.epochs"), "180");
+  EXPECT_EQ(config_fields::default_text<RunConfig>("family_search.evolution.num_generations"), "500");
+  EXPECT_EQ(config_fields::help_text<RunConfig>("method"),
+            "method to run: sparsenas, ofa, compofa, spos or random-subspace (default sparsenas)");
+}
+
 TEST(RunConfigTest, BadInputNamesTheField) {
   EXPECT_TRUE(contains(error_of([] { resolve_run_config("huge", nullptr, nullptr); }), "unknown preset \"huge\""));
   const std::string unknown = error_of([] { resolve_run_config("tiny", json{{"pairz", 3}}, nullptr); });

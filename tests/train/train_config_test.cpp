@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "sparsenas/core/config_fields.h"
 #include "sparsenas/core/error.h"
 #include "sparsenas/train/arch_sampler.h"
 #include "sparsenas/train/lr_schedule.h"
@@ -117,6 +118,15 @@ TEST(TrainConfigTest, JsonRoundTrip) {
   EXPECT_EQ(back.seed, 12345678901234ULL);
   EXPECT_EQ(back.device, "cuda:1");
   EXPECT_EQ(json.size(), 24u);
+}
+
+// The CLI help is made from the declaration, so it lists every schedule and the struct's default.
+TEST(TrainConfigTest, HelpTextComesFromTheDeclaration) {
+  EXPECT_EQ(config_fields::help_text<TrainConfig>("lr_schedule"),
+            "learning-rate schedule after warm-up: cosine, step2 or step2_cosine (default cosine)");
+  EXPECT_EQ(config_fields::default_text<TrainConfig>("epochs"), "10");
+  EXPECT_EQ(config_fields::default_text<TrainConfig>("weight_decay"), "3e-05");
+  EXPECT_EQ(config_fields::field_infos<TrainConfig>().size(), 24u);
 }
 
 TEST(TrainConfigTest, FromJsonKeepsAbsentKeys) {

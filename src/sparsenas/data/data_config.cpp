@@ -14,12 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kSources = {"fashion-mnist", "idx", "cifar10", "cifar100", "folder"};
-const std::vector<std::string> kKeys = {
-    "source",      "path",       "train_images", "train_labels", "test_images",
-    "test_labels", "image_size", "channels",     "val_size",     "split_seed",
-    "train_limit", "test_limit", "augment"};
-
 // Seed streams derived from split_seed, so the validation split and the test subset differ.
 constexpr uint64_t kSplitStream = 0x5b1;
 constexpr uint64_t kTestStream = 0x7e5;
@@ -28,25 +22,6 @@ std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
   return out;
-}
-
-template <typename T>
-void read_field(const json& j, const char* key, T& field) {
-  const auto it = j.find(key);
-  if (it == j.end()) return;
-  const char* expected = nullptr;
-  if constexpr (std::is_same_v<T, bool>) {
-    if (!it->is_boolean()) expected = "a boolean";
-  } else if constexpr (std::is_same_v<T, std::string>) {
-    if (!it->is_string()) expected = "a string";
-  } else if constexpr (std::is_unsigned_v<T>) {
-    if (!it->is_number_unsigned()) expected = "a non-negative integer";
-  } else {
-    if (!it->is_number_integer()) expected = "an integer";
-  }
-  SNAS_CHECK(expected == nullptr, "DataConfig.", key, " must be ", expected, ", got ",
-             it->type_name(), " ", it->dump());
-  it->get_to(field);
 }
 
 /// The sorted indices `order[begin, end)`, as an int64 tensor.
@@ -75,16 +50,7 @@ std::string format_floats(const std::vector<float>& values) {
 }  // namespace
 
 void DataConfig::validate() const {
-  SNAS_CHECK(std::find(kSources.begin(), kSources.end(), source) != kSources.end(),
-             "source must be one of {", join(kSources), "}, got '", source, "'");
-  SNAS_CHECK(image_size >= 0 && image_size <= 4096,
-             "image_size must be in [0, 4096] (0 = native), got ", image_size);
-  SNAS_CHECK(channels == 0 || channels == 1 || channels == 3,
-             "channels must be 0 (native), 1 or 3, got ", channels);
-  SNAS_CHECK(val_size >= 0, "val_size must be >= 0, got ", val_size);
-  SNAS_CHECK(train_limit >= 0, "train_limit must be >= 0 (0 = all), got ", train_limit);
-  SNAS_CHECK(test_limit >= 0, "test_limit must be >= 0 (0 = all), got ", test_limit);
-
+  config_fields::validate_fields(*this, kName);
   const std::vector<std::pair<const char*, const std::string*>> explicit_files = {
       {"train_images", &train_images},
       {"train_labels", &train_labels},
@@ -121,42 +87,9 @@ void DataConfig::validate() const {
   }
 }
 
-void to_json(json& j, const DataConfig& c) {
-  j = json{{"source", c.source},
-           {"path", c.path},
-           {"train_images", c.train_images},
-           {"train_labels", c.train_labels},
-           {"test_images", c.test_images},
-           {"test_labels", c.test_labels},
-           {"image_size", c.image_size},
-           {"channels", c.channels},
-           {"val_size", c.val_size},
-           {"split_seed", c.split_seed},
-           {"train_limit", c.train_limit},
-           {"test_limit", c.test_limit},
-           {"augment", c.augment}};
-}
+void to_json(json& j, const DataConfig& c) { j = config_fields::to_json(c); }
 
-void from_json(const json& j, DataConfig& c) {
-  SNAS_CHECK(j.is_object(), "DataConfig must be a JSON object, got ", j.type_name());
-  for (const auto& item : j.items()) {
-    SNAS_CHECK(std::find(kKeys.begin(), kKeys.end(), item.key()) != kKeys.end(),
-               "DataConfig: unknown key '", item.key(), "'; valid keys: ", join(kKeys));
-  }
-  read_field(j, "source", c.source);
-  read_field(j, "path", c.path);
-  read_field(j, "train_images", c.train_images);
-  read_field(j, "train_labels", c.train_labels);
-  read_field(j, "test_images", c.test_images);
-  read_field(j, "test_labels", c.test_labels);
-  read_field(j, "image_size", c.image_size);
-  read_field(j, "channels", c.channels);
-  read_field(j, "val_size", c.val_size);
-  read_field(j, "split_seed", c.split_seed);
-  read_field(j, "train_limit", c.train_limit);
-  read_field(j, "test_limit", c.test_limit);
-  read_field(j, "augment", c.augment);
-}
+void from_json(const json& j, DataConfig& c) { config_fields::read(j, c, DataConfig::kName); }
 
 Splits load_splits(const DataConfig& config) {
   config.validate();

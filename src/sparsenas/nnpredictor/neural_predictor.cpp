@@ -8,7 +8,6 @@
 #include <numeric>
 
 #include "sparsenas/core/error.h"
-#include "sparsenas/core/json_fields.h"
 #include "sparsenas/core/fs.h"
 #include "sparsenas/core/random.h"
 #include "sparsenas/predictor/features.h"
@@ -18,11 +17,6 @@ namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
-
-// ---------------------------------------------------------------------------------------------
-// Config JSON helpers (strict: unknown keys and wrongly typed values are errors)
-
-constexpr const char* kConfigName = "NeuralPredictorConfig";
 
 // ---------------------------------------------------------------------------------------------
 // Per-slot token layout (the same one-hot order as predictor/features.cpp)
@@ -158,43 +152,12 @@ NeuralPredictorConfig NeuralPredictorConfig::for_lstm() {
   return c;
 }
 
-void NeuralPredictorConfig::validate() const {
-  SNAS_CHECK(epochs >= 1 && epochs <= 1000000,
-             "NeuralPredictorConfig.epochs must be in [1, 1000000], got ", epochs);
-  SNAS_CHECK(batch_size >= 1 && batch_size <= 1000000,
-             "NeuralPredictorConfig.batch_size must be in [1, 1000000], got ", batch_size);
-  SNAS_CHECK(std::isfinite(lr) && lr > 0,
-             "NeuralPredictorConfig.lr must be a finite number > 0, got ", lr);
-  SNAS_CHECK(std::isfinite(weight_decay) && weight_decay >= 0,
-             "NeuralPredictorConfig.weight_decay must be a finite number >= 0, got ", weight_decay);
-  SNAS_CHECK(hidden >= 1 && hidden <= 100000,
-             "NeuralPredictorConfig.hidden must be in [1, 100000], got ", hidden);
-  SNAS_CHECK(threads >= 0 && threads <= 4096,
-             "NeuralPredictorConfig.threads must be in [0, 4096] (0 = keep LibTorch's), got ",
-             threads);
-}
+void NeuralPredictorConfig::validate() const { config_fields::validate_fields(*this, kName); }
 
-void to_json(json& j, const NeuralPredictorConfig& c) {
-  j = json::object();
-  j["epochs"] = c.epochs;
-  j["batch_size"] = c.batch_size;
-  j["lr"] = c.lr;
-  j["weight_decay"] = c.weight_decay;
-  j["hidden"] = c.hidden;
-  j["seed"] = c.seed;
-  j["threads"] = c.threads;
-}
+void to_json(json& j, const NeuralPredictorConfig& c) { j = config_fields::to_json(c); }
 
 void from_json(const json& j, NeuralPredictorConfig& c) {
-  json_fields::check_keys(j, kConfigName,
-                          {"epochs", "batch_size", "lr", "weight_decay", "hidden", "seed", "threads"});
-  json_fields::read_field(j, kConfigName, "epochs", c.epochs);
-  json_fields::read_field(j, kConfigName, "batch_size", c.batch_size);
-  json_fields::read_field(j, kConfigName, "lr", c.lr);
-  json_fields::read_field(j, kConfigName, "weight_decay", c.weight_decay);
-  json_fields::read_field(j, kConfigName, "hidden", c.hidden);
-  json_fields::read_field(j, kConfigName, "seed", c.seed);
-  json_fields::read_field(j, kConfigName, "threads", c.threads);
+  config_fields::read(j, c, NeuralPredictorConfig::kName);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sparsenas/core/config_fields.h"
 #include "sparsenas/predictor/predictor.h"
 #include "sparsenas/space/arch.h"
 #include "sparsenas/space/search_space.h"
@@ -59,15 +60,34 @@ namespace sparsenas::nnpredictor {
 /// {"epochs": 200, "threads": 2}
 /// ```
 struct NeuralPredictorConfig {
-  int64_t epochs = 50;         ///< passes over the training pairs
-  int64_t batch_size = 64;     ///< pairs per Adam step (the last batch of an epoch may be smaller)
-  double lr = 1e-3;            ///< Adam learning rate
-  double weight_decay = 1e-4;  ///< Adam L2 penalty (added to the gradient, as torch.optim.Adam)
-  int64_t hidden = 400;        ///< MLP: width of each of the 3 hidden layers; LSTM: hidden size
-  uint64_t seed = 0;           ///< weight initialisation and shuffling
-  /// LibTorch intra-op threads during fit and predict (torch::set_num_threads; the previous count
-  /// is restored afterwards); 0 leaves the process's setting alone.
+  static constexpr const char* kName = "NeuralPredictorConfig";  ///< prefix of field names in errors
+
+  int64_t epochs = 50;
+  int64_t batch_size = 64;
+  double lr = 1e-3;
+  double weight_decay = 1e-4;
+  int64_t hidden = 400;
+  uint64_t seed = 0;
+  /// torch::set_num_threads during fit and predict; the previous count is restored afterwards.
   int64_t threads = 0;
+
+  /// The fields: JSON key, one-line doc, allowed values (core/config_fields.h).
+  template <class V>
+  void fields(V& v) {
+    v("epochs", epochs, "passes over the training pairs").range(1, 1000000);
+    v("batch_size", batch_size, "pairs per Adam step (the last batch of an epoch may be smaller)")
+        .range(1, 1000000);
+    v("lr", lr, "Adam learning rate")
+        .check([](double x) { return std::isfinite(x) && x > 0; }, "be a finite number > 0");
+    v("weight_decay", weight_decay, "Adam L2 penalty (added to the gradient, as torch.optim.Adam)")
+        .check([](double x) { return std::isfinite(x) && x >= 0; }, "be a finite number >= 0");
+    v("hidden", hidden, "MLP: width of each of the 3 hidden layers; LSTM: hidden size")
+        .range(1, 100000);
+    v("seed", seed, "weight initialisation and shuffling");
+    v("threads", threads, "LibTorch intra-op threads during fit and predict (0 = keep LibTorch's)")
+        .range(0, 4096)
+        .note("0 = keep LibTorch's");
+  }
 
   /// The MLP's settings (the struct's defaults: hidden 400, as OFA's AccuracyPredictor).
   static NeuralPredictorConfig for_mlp();

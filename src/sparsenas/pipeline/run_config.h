@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sparsenas/core/config_fields.h"
 #include "sparsenas/data/data_config.h"
 #include "sparsenas/predictor/xgboost_model.h"
 #include "sparsenas/search/sparse_space.h"
@@ -17,24 +18,51 @@
 
 namespace sparsenas::pipeline {
 
+// Every struct below declares its fields once in `fields()` (JSON key, one-line doc, allowed
+// values; core/config_fields.h); its defaults are the member initializers. The sections without a
+// `kName` are named in errors by their dotted path from RunConfig ("pairs.count"); the nested
+// library configs (TrainConfig, DataConfig, ...) check themselves, prefixed "teacher: ".
+
 /// Stage 3: architecture-accuracy pairs (paper §5.2.1).
 struct PairsConfig {
-  int64_t count = 1000;            ///< distinct random sub-networks evaluated (paper: 1,000)
-  uint64_t seed = 1;               ///< seed of the sampled architectures
-  int64_t val_images = 0;          ///< validation images per network (0 = the whole split)
-  int64_t bn_recal_images = 2000;  ///< training images of the BN recalibration (OFA: 2,000)
+  int64_t count = 1000;
+  uint64_t seed = 1;
+  int64_t val_images = 0;
+  int64_t bn_recal_images = 2000;
+
+  template <class V>
+  void fields(V& v) {
+    v("count", count, "distinct random sub-networks evaluated (paper: 1,000)").range(2, 1000000);
+    v("seed", seed, "seed of the sampled architectures");
+    v("val_images", val_images, "validation images per network (0 = the whole split)")
+        .min(0)
+        .note("0 = all");
+    v("bn_recal_images", bn_recal_images, "training images of the BN recalibration (OFA: 2,000)")
+        .min(1);
+  }
 };
 
 /// Stage 4: the early predictor and the comparison predictors (paper §5.2, Table 3).
 struct PredictorStageConfig {
-  predictor::GbdtConfig early = predictor::GbdtConfig::preset("gbdt");  ///< the early predictor
-  /// Comparison predictors scored on the same held-out pairs: any of "random_forest",
-  /// "xgboost_default", "mlp", "lstm" (the early predictor is always scored).
+  predictor::GbdtConfig early = predictor::GbdtConfig::preset("gbdt");
+  /// Any of "random_forest", "xgboost_default", "mlp", "lstm", "gbdt" (checked by
+  /// RunConfig::validate); the early predictor is always scored.
   std::vector<std::string> compare = {"random_forest", "xgboost_default", "mlp", "lstm"};
-  double heldout_fraction = 0.2;  ///< share of the pairs held out for the metrics
-  uint64_t seed = 0;              ///< seed of the split and of the neural predictors
-  nlohmann::json mlp = nlohmann::json::object();   ///< NeuralPredictorConfig overrides (mlp)
-  nlohmann::json lstm = nlohmann::json::object();  ///< NeuralPredictorConfig overrides (lstm)
+  double heldout_fraction = 0.2;
+  uint64_t seed = 0;
+  nlohmann::json mlp = nlohmann::json::object();
+  nlohmann::json lstm = nlohmann::json::object();
+
+  template <class V>
+  void fields(V& v) {
+    v("early", early, "the early predictor");
+    v("compare", compare, "comparison predictors scored on the same held-out pairs");
+    v("heldout_fraction", heldout_fraction, "share of the pairs held out for the metrics")
+        .range(0, 1, "()");
+    v("seed", seed, "seed of the split and of the neural predictors");
+    v("mlp", mlp, "NeuralPredictorConfig overrides of the mlp (a JSON object)");
+    v("lstm", lstm, "NeuralPredictorConfig overrides of the lstm (a JSON object)");
+  }
 };
 
 /// Stage 5 additions to its SparseSpaceConfig.
@@ -42,53 +70,109 @@ struct SparseSpaceStageConfig {
   /// > 0: split the range into this many equal intervals (the interval width is derived from the
   /// range); 0: use sparse_space.interval (0 there = the paper's 1M MACs scaled to the space).
   int64_t num_intervals = 0;
+
+  template <class V>
+  void fields(V& v) {
+    v("num_intervals", num_intervals, "equal MACs intervals (0 = sparse_space.interval)")
+        .range(0, 1000000)
+        .note("0 = from sparse_space.interval");
+  }
 };
 
 /// Stage 6 additions to its TrainConfig.
 struct SupernetStageConfig {
-  std::string init = "teacher";  ///< start weights: "teacher" (paper) or "proxy" (Fig. 11 ablation)
-  int64_t val_networks = 3;      ///< sparse-space networks validated after each epoch
+  std::string init = "teacher";
+  int64_t val_networks = 3;
   /// Re-sort the middle channels by importance after loading the start weights, as OFA's expand
   /// phases and CompOFA do (re_organize_middle_weights). The paper does not say SparseNAS does:
   /// false (an ablation switch).
   bool resort_channels = false;
+
+  template <class V>
+  void fields(V& v) {
+    v("init", init, "start weights: teacher (paper) or proxy (Fig. 11 ablation)")
+        .one_of({"teacher", "proxy"});
+    v("val_networks", val_networks, "sparse-space networks validated after each epoch").min(0);
+    v("resort_channels", resort_channels, "re-sort the middle channels by importance first");
+  }
 };
 
 /// Stage 7: the family (paper §5.7, §5.8).
 struct FamilyConfig {
-  int64_t val_images = 0;          ///< validation images per network (0 = all)
-  int64_t test_images = 0;         ///< test images per network (0 = all)
-  int64_t bn_recal_images = 2000;  ///< training images of the BN recalibration
-  int64_t latency_warmup = 5;      ///< untimed batch-1 forwards before timing
-  int64_t latency_repeats = 30;    ///< timed batch-1 forwards; the median is reported (0 = skip)
+  int64_t val_images = 0;
+  int64_t test_images = 0;
+  int64_t bn_recal_images = 2000;
+  int64_t latency_warmup = 5;
+  int64_t latency_repeats = 30;
+
+  template <class V>
+  void fields(V& v) {
+    v("val_images", val_images, "validation images per network (0 = all)").min(0).note("0 = all");
+    v("test_images", test_images, "test images per network (0 = all)").min(0).note("0 = all");
+    v("bn_recal_images", bn_recal_images, "training images of the BN recalibration").min(1);
+    v("latency_warmup", latency_warmup, "untimed batch-1 forwards before timing").min(0);
+    v("latency_repeats", latency_repeats,
+      "timed batch-1 forwards; the median is reported (0 = skip)")
+        .range(0, 100000)
+        .note("0 = no latency");
+  }
 };
 
 /// The methods `sparsenas run --method` runs (issue 4): "sparsenas" and the baselines.
 const std::vector<std::string>& method_names();
 
+/// A training phase that distils from the teacher, with OFA's learning rates (given at batch
+/// 2048) scaled to our batch 128 by the caller, and a warm-up from OFA's default warmup_lr, the
+/// per-GPU base rate (lr / `gpus`).
+train::TrainConfig distill_phase(int64_t epochs, int64_t warmup_epochs, double lr, int64_t n_sub,
+                                 double gpus);
+
 /// OFA progressive shrinking (reference ofa_compofa.md §3.1, paper Table 4): five phases after
 /// the teacher, each started from the previous one's weights (the kernel phase from the teacher).
-/// Every phase distils from the teacher. Expand phases re-sort the channels first.
+/// Every phase distils from the teacher. Expand phases re-sort the channels first. Learning rates:
+/// OFA's at batch 2048 (kernel 0.96, warm-up phases 0.08, long phases 0.24) times 128 / 2048.
 struct OfaConfig {
-  train::TrainConfig kernel;         ///< ks {3,5,7}, e max, d max; n_sub 1; 125 epochs (5 warm-up)
-  train::TrainConfig depth_warmup;   ///< depth phase 1: d the two largest; n_sub 2; 25 epochs
-  train::TrainConfig depth;          ///< depth phase 2: every d; n_sub 2; 125 epochs (5 warm-up)
-  train::TrainConfig expand_warmup;  ///< expand phase 1: e the two largest; n_sub 4; 25 epochs
-  train::TrainConfig expand;         ///< expand phase 2: every e; n_sub 4; 125 epochs (5 warm-up)
+  train::TrainConfig kernel = distill_phase(125, 5, 0.96 * 128 / 2048, 1, 32);
+  train::TrainConfig depth_warmup = distill_phase(25, 0, 0.08 * 128 / 2048, 2, 32);
+  train::TrainConfig depth = distill_phase(125, 5, 0.24 * 128 / 2048, 2, 32);
+  train::TrainConfig expand_warmup = distill_phase(25, 0, 0.08 * 128 / 2048, 4, 32);
+  train::TrainConfig expand = distill_phase(125, 5, 0.24 * 128 / 2048, 4, 32);
+
+  template <class V>
+  void fields(V& v) {
+    v("kernel", kernel, "ks {3,5,7}, e max, d max; n_sub 1; 125 epochs (5 warm-up)");
+    v("depth_warmup", depth_warmup, "depth phase 1: d the two largest; n_sub 2; 25 epochs");
+    v("depth", depth, "depth phase 2: every d; n_sub 2; 125 epochs (5 warm-up)");
+    v("expand_warmup", expand_warmup, "expand phase 1: e the two largest; n_sub 4; 25 epochs");
+    v("expand", expand, "expand phase 2: every e; n_sub 4; 125 epochs (5 warm-up)");
+  }
 };
 
 /// CompOFA (reference §7.2): the 243 coupled networks of the `compofa` space, trained from the
 /// teacher in two phases with full channel re-sorting first, n_sub 4, no kernel transform.
+/// Learning rates 0.08 and 0.24 at batch 2048 on 8 GPUs, scaled to batch 128.
 struct CompofaConfig {
-  train::TrainConfig warmup;  ///< phase 1: 25 epochs
-  train::TrainConfig train;   ///< phase 2: 125 epochs (5 warm-up)
+  train::TrainConfig warmup = distill_phase(25, 0, 0.08 * 128 / 2048, 4, 8);
+  train::TrainConfig train = distill_phase(125, 5, 0.24 * 128 / 2048, 4, 8);
+
+  template <class V>
+  void fields(V& v) {
+    v("warmup", warmup, "phase 1: 25 epochs");
+    v("train", train, "phase 2: 125 epochs (5 warm-up)");
+  }
 };
 
 /// The random sub-space of paper §3.3 / Fig. 3: uniform sampling over N random networks, trained
 /// as the sparse supernet (the `supernet` section), evaluated whole as the family.
 struct RandomSubspaceConfig {
-  int64_t networks = 2000;  ///< N (paper: 2,000)
-  uint64_t seed = 2;        ///< seed of the sampled networks
+  int64_t networks = 2000;
+  uint64_t seed = 2;
+
+  template <class V>
+  void fields(V& v) {
+    v("networks", networks, "N (paper: 2,000)").range(1, 1000000);
+    v("seed", seed, "seed of the sampled networks");
+  }
 };
 
 /// How baselines whose space is too large to evaluate whole (ofa, spos) find their family: pairs
@@ -105,33 +189,98 @@ struct FamilySearchConfig {
     e.num_generations = 500;
     return e;
   }();
+
+  template <class V>
+  void fields(V& v) {
+    v("top_k", top_k, "networks kept per interval").range(1, 1000);
+    v("evolution", evolution, "the search in each interval (OFA's EvolutionFinder)");
+  }
 };
 
 /// Everything `sparsenas run` needs. JSON keys are the field names; the training sections
 /// (`teacher`, `proxy`, `supernet`) are train::TrainConfig objects, `supernet_stage` the extra
 /// settings of stage 6, `sparse_space` a search::SparseSpaceConfig, `data` a data::DataConfig.
+///
+/// `RunConfig{}` holds the paper's settings (§5.1.4, Table 4, §5.2, §5.3): the one place for the
+/// defaults; presets are merge patches over them.
 struct RunConfig {
-  std::string method = "sparsenas";  ///< one of method_names()
-  std::string preset = "quick";      ///< the preset this config was built from (informational)
-  std::string space = "ofa-mbv3";    ///< search space name or JSON file
-  double width_mult = 1.0;           ///< width multiplier of the space
-  uint64_t seed = 0;                 ///< seed of every training stage (data order, sampling)
-  int64_t threads = 0;               ///< intra-op threads of every stage (0 = all cores)
-  std::string device = "cpu";        ///< "cpu", "cuda" or "cuda:N" for every stage
+  std::string method = "sparsenas";
+  std::string preset = "paper";
+  std::string space = "ofa-mbv3";
+  double width_mult = 1.0;
+  uint64_t seed = 0;
+  int64_t threads = 0;
+  std::string device = "cpu";
   data::DataConfig data;
-  train::TrainConfig teacher;   ///< stage 1: the largest network alone
-  train::TrainConfig proxy;     ///< stage 2: uniform sampling over the whole space
-  PairsConfig pairs;            ///< stage 3
-  PredictorStageConfig predictor;         ///< stage 4
-  search::SparseSpaceConfig sparse_space; ///< stage 5
-  SparseSpaceStageConfig sparse_space_stage; ///< stage 5 extras
-  train::TrainConfig supernet;            ///< stage 6: the sparse supernet
-  SupernetStageConfig supernet_stage;     ///< stage 6 extras
-  FamilyConfig family;                    ///< stage 7
-  OfaConfig ofa;                          ///< method "ofa"
-  CompofaConfig compofa;                  ///< method "compofa"
-  RandomSubspaceConfig random_subspace;   ///< method "random-subspace"
-  FamilySearchConfig family_search;       ///< methods "ofa" and "spos"
+  /// Stage 1, CompOFA `--task teacher`: 180 epochs, lr 2.6 at batch 2048 = 0.1625 at batch 128.
+  train::TrainConfig teacher = [] {
+    train::TrainConfig t;
+    t.epochs = 180;
+    t.lr = 0.1625;
+    return t;
+  }();
+  /// Stage 2: 30 epochs, lr 0.1, batch 128, two uniformly sampled networks per batch.
+  train::TrainConfig proxy = [] {
+    train::TrainConfig t;
+    t.epochs = 30;
+    t.lr = 0.1;
+    t.n_sub = 2;
+    return t;
+  }();
+  PairsConfig pairs;
+  PredictorStageConfig predictor;
+  search::SparseSpaceConfig sparse_space;
+  SparseSpaceStageConfig sparse_space_stage;
+  /// Stage 6 (Table 4): 150 epochs, n_sub 3, KD from the teacher, no warm-up; "step2_cosine":
+  /// 0.008 for 5 epochs, then cosine from 0.08 (the paper's "initial learning rate ... 0.08", with
+  /// CompOFA's cosine schedule, which it says it follows); "step2" is the literal constant. The
+  /// paper trains on 5 GPUs with "a batch size 128"; we read 128 as the batch per step.
+  train::TrainConfig supernet = [] {
+    train::TrainConfig t;
+    t.epochs = 150;
+    t.lr_schedule = "step2_cosine";
+    t.step_epochs = 5;
+    t.step_lr = 0.008;
+    t.lr = 0.08;
+    t.n_sub = 3;
+    t.kd_ratio = 1.0;
+    t.warmup_epochs = 0;
+    return t;
+  }();
+  SupernetStageConfig supernet_stage;
+  FamilyConfig family;
+  OfaConfig ofa;
+  CompofaConfig compofa;
+  RandomSubspaceConfig random_subspace;
+  FamilySearchConfig family_search;
+
+  template <class V>
+  void fields(V& v) {
+    v("method", method, "method to run").one_of(method_names(), config_fields::ChoiceWording::kList);
+    v("preset", preset, "the preset this config was built from (informational)");
+    v("space", space, "search space name or JSON file")
+        .check([](const std::string& s) { return !s.empty(); }, "name a search space or a JSON file");
+    v("width_mult", width_mult, "width multiplier of the space").range(0, 4, "(]");
+    v("seed", seed, "seed of every training stage (data order, sampling)");
+    v("threads", threads, "intra-op threads of every stage (0 = all cores)")
+        .range(0, 1024)
+        .note("0 = all cores");
+    v("device", device, "\"cpu\", \"cuda\" or \"cuda:N\" for every stage");
+    v("data", data, "the dataset and its splits");
+    v("teacher", teacher, "stage 1: the largest network alone");
+    v("proxy", proxy, "stage 2: uniform sampling over the whole space");
+    v("pairs", pairs, "stage 3: architecture-accuracy pairs");
+    v("predictor", predictor, "stage 4: the early predictor and the comparison predictors");
+    v("sparse_space", sparse_space, "stage 5: the sparse space");
+    v("sparse_space_stage", sparse_space_stage, "stage 5 extras");
+    v("supernet", supernet, "stage 6: the sparse supernet");
+    v("supernet_stage", supernet_stage, "stage 6 extras");
+    v("family", family, "stage 7: the family");
+    v("ofa", ofa, "method \"ofa\": progressive shrinking");
+    v("compofa", compofa, "method \"compofa\"");
+    v("random_subspace", random_subspace, "method \"random-subspace\"");
+    v("family_search", family_search, "methods \"ofa\" and \"spos\": the family's search");
+  }
 
   /// Every training section of the config, with its JSON path ("teacher", "ofa.kernel", ...).
   std::vector<std::pair<std::string, train::TrainConfig*>> train_sections();

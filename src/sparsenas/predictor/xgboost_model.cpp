@@ -7,6 +7,7 @@
 #include <limits>
 #include <numeric>
 
+#include "sparsenas/core/config_fields.h"
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
 #include "sparsenas/predictor/xgb_handle.h"
@@ -17,56 +18,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr const char* kConfigAttr = "sparsenas_config";
-
-// clang-format off
-constexpr std::array<const char*, 12> kKeys = {
-    "kind",      "num_estimators",   "learning_rate", "max_depth",   "min_child_weight",
-    "reg_lambda", "subsample",       "colsample_bynode", "tree_method", "base_score",
-    "seed",      "nthread"};
-// clang-format on
-
-std::string valid_keys() {
-  std::string out;
-  for (size_t i = 0; i < kKeys.size(); ++i) out += (i > 0 ? ", " : "") + std::string(kKeys[i]);
-  return out;
-}
-
-template <typename T>
-void read_field(const json& j, const char* key, T& value) {
-  const auto it = j.find(key);
-  if (it == j.end()) return;
-  try {
-    value = it->get<T>();
-  } catch (const json::exception& e) {
-    SNAS_FAIL("GbdtConfig.", key, ": wrong type (", it->type_name(), "): ", e.what());
-  }
-}
-
-// Integers must stay integers: nlohmann would silently truncate 2.5 to 2.
-template <>
-void read_field<int64_t>(const json& j, const char* key, int64_t& value) {
-  const auto it = j.find(key);
-  if (it == j.end()) return;
-  SNAS_CHECK(it->is_number_integer(), "GbdtConfig.", key, " must be an integer, got ", it->dump());
-  value = it->get<int64_t>();
-}
-
-template <>
-void read_field<uint64_t>(const json& j, const char* key, uint64_t& value) {
-  const auto it = j.find(key);
-  if (it == j.end()) return;
-  SNAS_CHECK(it->is_number_unsigned() || (it->is_number_integer() && it->get<int64_t>() >= 0),
-             "GbdtConfig.", key, " must be a non-negative integer, got ", it->dump());
-  value = it->get<uint64_t>();
-}
-
-template <>
-void read_field<double>(const json& j, const char* key, double& value) {
-  const auto it = j.find(key);
-  if (it == j.end()) return;
-  SNAS_CHECK(it->is_number(), "GbdtConfig.", key, " must be a number, got ", it->dump());
-  value = it->get<double>();
-}
 
 // Shortest text that reads back as the same double (XGBoost parses parameters from strings).
 std::string number_text(double value) {
@@ -106,83 +57,27 @@ GbdtConfig GbdtConfig::preset(const std::string& kind) {
 }
 
 void GbdtConfig::validate() const {
-  SNAS_CHECK(
-      kind == "gbdt" || kind == "random_forest" || kind == "xgboost_default",
-      "GbdtConfig.kind must be one of \"gbdt\", \"random_forest\", \"xgboost_default\", got \"",
-      kind, "\"");
-  SNAS_CHECK(num_estimators >= 1 && num_estimators <= 100000,
-             "GbdtConfig.num_estimators must be in [1, 100000], got ", num_estimators);
-  SNAS_CHECK(learning_rate > 0 && learning_rate <= 1,
-             "GbdtConfig.learning_rate must be in (0, 1], got ", learning_rate);
-  SNAS_CHECK(max_depth >= 0 && max_depth <= 64, "GbdtConfig.max_depth must be in [0, 64], got ",
-             max_depth);
-  SNAS_CHECK(tree_method == "hist" || tree_method == "exact" || tree_method == "approx",
-             "GbdtConfig.tree_method must be one of \"hist\", \"exact\", \"approx\", got \"",
-             tree_method, "\"");
+  config_fields::validate_fields(*this, kName);
   SNAS_CHECK(max_depth > 0 || tree_method == "hist",
              "GbdtConfig.max_depth 0 (unlimited) needs tree_method \"hist\", got tree_method \"",
              tree_method, "\"");
-  SNAS_CHECK(min_child_weight >= 0 && std::isfinite(min_child_weight),
-             "GbdtConfig.min_child_weight must be >= 0, got ", min_child_weight);
-  SNAS_CHECK(reg_lambda >= 0 && std::isfinite(reg_lambda),
-             "GbdtConfig.reg_lambda must be >= 0, got ", reg_lambda);
-  SNAS_CHECK(subsample > 0 && subsample <= 1, "GbdtConfig.subsample must be in (0, 1], got ",
-             subsample);
-  SNAS_CHECK(colsample_bynode > 0 && colsample_bynode <= 1,
-             "GbdtConfig.colsample_bynode must be in (0, 1], got ", colsample_bynode);
   SNAS_CHECK(!base_score || std::isfinite(*base_score),
              "GbdtConfig.base_score must be finite or null (mean of the targets), got ",
              base_score.value_or(0.0));
   SNAS_CHECK(seed <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()),
              "GbdtConfig.seed must be at most 2^63 - 1, got ", seed);
-  SNAS_CHECK(nthread >= 1 && nthread <= 4096, "GbdtConfig.nthread must be in [1, 4096], got ",
-             nthread);
 }
 
-void to_json(json& j, const GbdtConfig& c) {
-  j = json::object();
-  j["kind"] = c.kind;
-  j["num_estimators"] = c.num_estimators;
-  j["learning_rate"] = c.learning_rate;
-  j["max_depth"] = c.max_depth;
-  j["min_child_weight"] = c.min_child_weight;
-  j["reg_lambda"] = c.reg_lambda;
-  j["subsample"] = c.subsample;
-  j["colsample_bynode"] = c.colsample_bynode;
-  j["tree_method"] = c.tree_method;
-  j["base_score"] = c.base_score ? json(*c.base_score) : json(nullptr);
-  j["seed"] = c.seed;
-  j["nthread"] = c.nthread;
-}
+void to_json(json& j, const GbdtConfig& c) { j = config_fields::to_json(c); }
 
 void from_json(const json& j, GbdtConfig& c) {
-  SNAS_CHECK(j.is_object(), "GbdtConfig must be a JSON object, got ", j.type_name());
-  for (const auto& item : j.items()) {
-    SNAS_CHECK(std::find_if(kKeys.begin(), kKeys.end(),
-                            [&](const char* key) { return item.key() == key; }) != kKeys.end(),
-               "GbdtConfig: unknown key '", item.key(), "'; valid keys: ", valid_keys());
-  }
+  GbdtConfig read = c;
+  config_fields::read(j, read, GbdtConfig::kName);  // keys and types
   if (j.contains("kind")) {
-    std::string kind;
-    read_field(j, "kind", kind);
-    c = GbdtConfig::preset(kind);
+    read = GbdtConfig::preset(read.kind);  // then the other keys override single fields
+    config_fields::read(j, read, GbdtConfig::kName);
   }
-  read_field(j, "num_estimators", c.num_estimators);
-  read_field(j, "learning_rate", c.learning_rate);
-  read_field(j, "max_depth", c.max_depth);
-  read_field(j, "min_child_weight", c.min_child_weight);
-  read_field(j, "reg_lambda", c.reg_lambda);
-  read_field(j, "subsample", c.subsample);
-  read_field(j, "colsample_bynode", c.colsample_bynode);
-  read_field(j, "tree_method", c.tree_method);
-  if (const auto it = j.find("base_score"); it != j.end()) {
-    SNAS_CHECK(it->is_null() || it->is_number(),
-               "GbdtConfig.base_score must be a number or null (mean of the targets), got ",
-               it->dump());
-    c.base_score = it->is_null() ? std::nullopt : std::optional<double>(it->get<double>());
-  }
-  read_field(j, "seed", c.seed);
-  read_field(j, "nthread", c.nthread);
+  c = read;
 }
 
 // ---------------------------------------------------------------------------------------------

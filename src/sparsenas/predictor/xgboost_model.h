@@ -78,18 +78,42 @@ namespace sparsenas::predictor {
 /// {"kind": "random_forest", "nthread": 2}
 /// ```
 struct GbdtConfig {
-  std::string kind = "gbdt";         ///< "gbdt", "random_forest" or "xgboost_default"
-  int64_t num_estimators = 100;      ///< boosting rounds; for random_forest the trees of the forest
-  double learning_rate = 0.01;       ///< XGBoost eta (shrinkage of each round)
-  int64_t max_depth = 3;             ///< tree depth; 0 = unlimited (needs tree_method "hist")
-  double min_child_weight = 1.0;     ///< minimum hessian sum (= rows, squared loss) in a child
-  double reg_lambda = 0.0;           ///< L2 penalty on leaf values (XGBoost lambda)
-  double subsample = 1.0;            ///< share of rows sampled, without replacement, per tree
-  double colsample_bynode = 1.0;     ///< share of features considered at each split
-  std::string tree_method = "hist";  ///< "hist", "exact" or "approx"
-  std::optional<double> base_score;  ///< initial prediction; empty = mean of the training targets
-  uint64_t seed = 0;                 ///< seed of row/column sampling (at most 2^63 - 1)
-  int64_t nthread = 1;               ///< OpenMP threads of fit and predict (always passed on)
+  static constexpr const char* kName = "GbdtConfig";  ///< prefix of field names in errors
+
+  std::string kind = "gbdt";
+  int64_t num_estimators = 100;
+  double learning_rate = 0.01;
+  int64_t max_depth = 3;
+  double min_child_weight = 1.0;
+  double reg_lambda = 0.0;
+  double subsample = 1.0;
+  double colsample_bynode = 1.0;
+  std::string tree_method = "hist";
+  std::optional<double> base_score;
+  uint64_t seed = 0;
+  int64_t nthread = 1;
+
+  /// The fields: JSON key, one-line doc, allowed values (core/config_fields.h). Checks between
+  /// fields and of base_score and seed are in validate().
+  template <class V>
+  void fields(V& v) {
+    v("kind", kind, "preset of the regressor").one_of({"gbdt", "random_forest", "xgboost_default"});
+    v("num_estimators", num_estimators, "boosting rounds; for random_forest the trees of the forest")
+        .range(1, 100000);
+    v("learning_rate", learning_rate, "XGBoost eta (shrinkage of each round)").range(0, 1, "(]");
+    v("max_depth", max_depth, "tree depth; 0 = unlimited (needs tree_method \"hist\")").range(0, 64);
+    v("min_child_weight", min_child_weight, "minimum hessian sum (= rows, squared loss) in a child")
+        .min(0);
+    v("reg_lambda", reg_lambda, "L2 penalty on leaf values (XGBoost lambda)").min(0);
+    v("subsample", subsample, "share of rows sampled, without replacement, per tree")
+        .range(0, 1, "(]");
+    v("colsample_bynode", colsample_bynode, "share of features considered at each split")
+        .range(0, 1, "(]");
+    v("tree_method", tree_method, "XGBoost tree method").one_of({"hist", "exact", "approx"});
+    v("base_score", base_score, "initial prediction; null = mean of the training targets");
+    v("seed", seed, "seed of row/column sampling (at most 2^63 - 1)");
+    v("nthread", nthread, "OpenMP threads of fit and predict (always passed on)").range(1, 4096);
+  }
 
   /// The exact settings of `kind` (table above); throws for an unknown kind, listing the kinds.
   static GbdtConfig preset(const std::string& kind);

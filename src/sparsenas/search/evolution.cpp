@@ -595,24 +595,7 @@ void Constraint::validate() const {
              min_macs, ", max_macs = ", max_macs);
 }
 
-void EvolutionConfig::validate() const {
-  SNAS_CHECK(population_size >= 2 && population_size <= 1000000,
-             "EvolutionConfig.population_size must be in [2, 1000000], got ", population_size);
-  SNAS_CHECK(num_generations >= 0 && num_generations <= 10000000,
-             "EvolutionConfig.num_generations must be in [0, 10000000], got ", num_generations);
-  SNAS_CHECK(parent_ratio > 0 && parent_ratio <= 1,
-             "EvolutionConfig.parent_ratio must be in (0, 1], got ", parent_ratio);
-  SNAS_CHECK(mutation_ratio >= 0 && mutation_ratio <= 1,
-             "EvolutionConfig.mutation_ratio must be in [0, 1], got ", mutation_ratio);
-  SNAS_CHECK(mutate_prob >= 0 && mutate_prob <= 1,
-             "EvolutionConfig.mutate_prob must be in [0, 1], got ", mutate_prob);
-  SNAS_CHECK(max_tries >= 1 && max_tries <= 1000000,
-             "EvolutionConfig.max_tries must be in [1, 1000000], got ", max_tries);
-  SNAS_CHECK(max_parent_picks >= 1 && max_parent_picks <= 1000000,
-             "EvolutionConfig.max_parent_picks must be in [1, 1000000], got ", max_parent_picks);
-  SNAS_CHECK(init_max_samples >= 0 && init_max_samples <= 1000000000,
-             "EvolutionConfig.init_max_samples must be in [0, 1e9], got ", init_max_samples);
-}
+void EvolutionConfig::validate() const { config_fields::validate_fields(*this, kName); }
 
 // Python's round() as OFA uses it: halves go to the even neighbour (round(0.25 * 50) = 12).
 int64_t EvolutionConfig::num_parents() const {
@@ -623,32 +606,10 @@ int64_t EvolutionConfig::num_mutants() const {
   return static_cast<int64_t>(std::nearbyint(mutation_ratio * population_size));
 }
 
-void to_json(json& j, const EvolutionConfig& c) {
-  j = json::object();
-  j["population_size"] = c.population_size;
-  j["num_generations"] = c.num_generations;
-  j["parent_ratio"] = c.parent_ratio;
-  j["mutation_ratio"] = c.mutation_ratio;
-  j["mutate_prob"] = c.mutate_prob;
-  j["max_tries"] = c.max_tries;
-  j["max_parent_picks"] = c.max_parent_picks;
-  j["init_max_samples"] = c.init_max_samples;
-  j["seed"] = c.seed;
-}
+void to_json(json& j, const EvolutionConfig& c) { j = config_fields::to_json(c); }
 
 void from_json(const json& j, EvolutionConfig& c) {
-  json_fields::check_keys(j, kConfigName,
-                     {"population_size", "num_generations", "parent_ratio", "mutation_ratio",
-                      "mutate_prob", "max_tries", "max_parent_picks", "init_max_samples", "seed"});
-  json_fields::read_field(j, kConfigName, "population_size", c.population_size);
-  json_fields::read_field(j, kConfigName, "num_generations", c.num_generations);
-  json_fields::read_field(j, kConfigName, "parent_ratio", c.parent_ratio);
-  json_fields::read_field(j, kConfigName, "mutation_ratio", c.mutation_ratio);
-  json_fields::read_field(j, kConfigName, "mutate_prob", c.mutate_prob);
-  json_fields::read_field(j, kConfigName, "max_tries", c.max_tries);
-  json_fields::read_field(j, kConfigName, "max_parent_picks", c.max_parent_picks);
-  json_fields::read_field(j, kConfigName, "init_max_samples", c.init_max_samples);
-  json_fields::read_field(j, kConfigName, "seed", c.seed);
+  config_fields::read(j, c, EvolutionConfig::kName);
 }
 
 EvolutionResult run_evolution(const space::SearchSpace& space, const FitnessFn& fitness,

@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "sparsenas/core/config_fields.h"
 #include "sparsenas/core/random.h"
 #include "sparsenas/space/arch.h"
 #include "sparsenas/space/search_space.h"
@@ -56,16 +57,41 @@ struct Constraint {
 ///
 /// Example (JSON): `{"population_size": 100, "num_generations": 500, "seed": 3}` (CompOFA run_NAS).
 struct EvolutionConfig {
-  int64_t population_size = 50;   ///< P: initial population and children per generation (paper 50)
-  int64_t num_generations = 100;  ///< N: generations (paper: 100 iterations; OFA 500)
-  double parent_ratio = 0.25;     ///< parents kept per generation = round(ratio * P), at least 1
-  double mutation_ratio = 0.5;    ///< mutants per generation = round(ratio * P); rest crossover
-  double mutate_prob = 0.1;       ///< per block slot and per stage probability of resampling
-  int64_t max_tries = 50;         ///< tries per offspring with the same parents (CompOFA: 50)
-  int64_t max_parent_picks = 4;   ///< parent draws per offspring before the child is dropped
-  int64_t init_max_samples = 1000;  ///< uniform samples drawn for the initial population before
-                                    ///< the fallback (see run_evolution)
-  uint64_t seed = 0;                ///< seed of every random draw of the search
+  static constexpr const char* kName = "EvolutionConfig";  ///< prefix of field names in errors
+
+  int64_t population_size = 50;
+  int64_t num_generations = 100;
+  double parent_ratio = 0.25;
+  double mutation_ratio = 0.5;
+  double mutate_prob = 0.1;
+  int64_t max_tries = 50;
+  int64_t max_parent_picks = 4;
+  int64_t init_max_samples = 1000;
+  uint64_t seed = 0;
+
+  /// The fields: JSON key, one-line doc, allowed values (core/config_fields.h).
+  template <class V>
+  void fields(V& v) {
+    v("population_size", population_size,
+      "P: initial population and children per generation (paper: 50)")
+        .range(2, 1000000);
+    v("num_generations", num_generations, "N: generations (paper: 100 iterations; OFA 500)")
+        .range(0, 10000000);
+    v("parent_ratio", parent_ratio, "parents kept per generation = round(ratio * P), at least 1")
+        .range(0, 1, "(]");
+    v("mutation_ratio", mutation_ratio, "mutants per generation = round(ratio * P); rest crossover")
+        .range(0, 1);
+    v("mutate_prob", mutate_prob, "per block slot and per stage probability of resampling")
+        .range(0, 1);
+    v("max_tries", max_tries, "tries per offspring with the same parents (CompOFA: 50)")
+        .range(1, 1000000);
+    v("max_parent_picks", max_parent_picks, "parent draws per offspring before the child is dropped")
+        .range(1, 1000000);
+    v("init_max_samples", init_max_samples,
+      "uniform samples drawn for the initial population before the fallback (see run_evolution)")
+        .range(0, 1000000000);
+    v("seed", seed, "seed of every random draw of the search");
+  }
 
   /// Throws sparsenas::Error naming the field, the expected range and the value.
   void validate() const;

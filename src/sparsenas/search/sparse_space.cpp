@@ -16,7 +16,6 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr const char* kConfigName = "SparseSpaceConfig";
 constexpr int64_t kMaxIntervals = 1000000;
 
 json interval_bounds_json(const SparseInterval& interval) {
@@ -58,35 +57,15 @@ MacsRange default_macs_range(const space::SearchSpace& space) {
 }
 
 void SparseSpaceConfig::validate() const {
-  SNAS_CHECK(min_macs >= 0, "SparseSpaceConfig.min_macs must be >= 0 (0 = scaled default), got ",
-             min_macs);
-  SNAS_CHECK(max_macs >= 0, "SparseSpaceConfig.max_macs must be >= 0 (0 = scaled default), got ",
-             max_macs);
-  SNAS_CHECK(interval >= 0, "SparseSpaceConfig.interval must be >= 0 (0 = scaled default), got ",
-             interval);
+  config_fields::validate_fields(*this, kName);
   SNAS_CHECK(min_macs == 0 || max_macs == 0 || min_macs < max_macs,
              "SparseSpaceConfig.min_macs must be < max_macs, got ", min_macs, " and ", max_macs);
-  SNAS_CHECK(top_k >= 1 && top_k <= 1000000,
-             "SparseSpaceConfig.top_k must be in [1, 1000000], got ", top_k);
-  evolution.validate();
 }
 
-void to_json(json& j, const SparseSpaceConfig& c) {
-  j = json::object();
-  j["min_macs"] = c.min_macs;
-  j["max_macs"] = c.max_macs;
-  j["interval"] = c.interval;
-  j["top_k"] = c.top_k;
-  j["evolution"] = c.evolution;
-}
+void to_json(json& j, const SparseSpaceConfig& c) { j = config_fields::to_json(c); }
 
 void from_json(const json& j, SparseSpaceConfig& c) {
-  json_fields::check_keys(j, kConfigName, {"min_macs", "max_macs", "interval", "top_k", "evolution"});
-  json_fields::read_field(j, kConfigName, "min_macs", c.min_macs);
-  json_fields::read_field(j, kConfigName, "max_macs", c.max_macs);
-  json_fields::read_field(j, kConfigName, "interval", c.interval);
-  json_fields::read_field(j, kConfigName, "top_k", c.top_k);
-  if (j.contains("evolution")) from_json(j.at("evolution"), c.evolution);
+  config_fields::read(j, c, SparseSpaceConfig::kName);
 }
 
 SparseSpaceConfig resolved_config(const SparseSpaceConfig& config,

@@ -48,12 +48,31 @@ MacsRange default_macs_range(const space::SearchSpace& space);
 /// Example (JSON): `{"top_k": 5, "evolution": {"population_size": 50, "seed": 1}}` (range scaled
 /// from the paper's), or `{"min_macs": 150000000, "max_macs": 500000000, "interval": 1000000}`.
 struct SparseSpaceConfig {
-  int64_t min_macs = 0;  ///< start of the first interval; 0 = default_macs_range(space).min_macs
-  int64_t max_macs = 0;  ///< end of the last interval (exclusive); 0 = the default's max_macs
-  int64_t interval = 0;  ///< width of one interval in MACs; 0 = the default's interval
-  int64_t top_k = 5;     ///< distinct networks kept per interval (paper: 5)
-  /// Search per interval. Interval i runs with seed mix_seed(evolution.seed, i).
+  static constexpr const char* kName = "SparseSpaceConfig";  ///< prefix of field names in errors
+
+  int64_t min_macs = 0;
+  int64_t max_macs = 0;
+  int64_t interval = 0;
+  int64_t top_k = 5;
+  /// Interval i runs with seed mix_seed(evolution.seed, i).
   EvolutionConfig evolution;
+
+  /// The fields: JSON key, one-line doc, allowed values (core/config_fields.h). min_macs <
+  /// max_macs is checked in validate().
+  template <class V>
+  void fields(V& v) {
+    v("min_macs", min_macs, "start of the first interval; 0 = default_macs_range(space).min_macs")
+        .min(0)
+        .note("0 = scaled default");
+    v("max_macs", max_macs, "end of the last interval (exclusive); 0 = the default's max_macs")
+        .min(0)
+        .note("0 = scaled default");
+    v("interval", interval, "width of one interval in MACs; 0 = the default's interval")
+        .min(0)
+        .note("0 = scaled default");
+    v("top_k", top_k, "distinct networks kept per interval (paper: 5)").range(1, 1000000);
+    v("evolution", evolution, "search per interval");
+  }
 
   /// Throws sparsenas::Error naming the field, the expected range and the value.
   void validate() const;
