@@ -13,6 +13,9 @@
 #include <fstream>
 #include <string>
 
+#include "sparsenas/core/config_fields.h"
+#include "sparsenas/data/data_config.h"
+#include "sparsenas/train/train_config.h"
 #include "support/temp_dir.h"
 
 namespace {
@@ -87,6 +90,22 @@ TEST(CliSpaceTest, SampleGivesDistinctReproducibleLines) {
     start = end + 1;
   }
   EXPECT_EQ(lines.size(), 20u);
+}
+
+TEST(CliHelpTest, DefaultsAndChoicesComeFromTheConfigDeclarations) {
+  // The texts are printed from config_fields declarations (train::TrainConfig, data::DataConfig,
+  // pipeline::RunConfig): the schedule lists every choice (the retyped text once omitted
+  // step2_cosine), and each default is the struct's.
+  const CliRun train = run("train --help");
+  ASSERT_EQ(train.code, 0) << train.err;
+  EXPECT_TRUE(contains(train.out, "cosine, step2 or step2_cosine (default cosine)")) << train.out;
+  EXPECT_TRUE(contains(train.out, "(default " + sparsenas::config_fields::default_text<sparsenas::train::TrainConfig>("batch_size") + ")"));
+  EXPECT_TRUE(contains(train.out, "(default " + sparsenas::config_fields::default_text<sparsenas::data::DataConfig>("val_size") + ")"));
+  const CliRun run_help = run("run --help");
+  ASSERT_EQ(run_help.code, 0) << run_help.err;
+  EXPECT_TRUE(contains(run_help.out, "sparsenas, ofa, compofa, spos or random-subspace (default sparsenas)"))
+      << run_help.out;
+  EXPECT_TRUE(contains(run_help.out, "tiny, quick, standard, paper")) << run_help.out;
 }
 
 TEST(CliErrorTest, BadInputsFailWithClearMessages) {

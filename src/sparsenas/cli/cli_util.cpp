@@ -50,13 +50,14 @@ nlohmann::json DataFlags::to_json() const {
   return data;
 }
 
-void add_data_flags(CLI::App& cmd, DataFlags& flags, const DataFlagsHelp& help) {
-  cmd.add_option("--data", flags.source, help.source);
-  cmd.add_option("--data-path", flags.path, help.path);
-  cmd.add_option("--image-size", flags.image_size, "resize images to this square size (0 = native)");
-  cmd.add_option("--val-size", flags.val_size, help.val_size);
-  cmd.add_option("--train-limit", flags.train_limit, "use at most this many training images (0 = all)");
-  cmd.add_option("--test-limit", flags.test_limit, "use at most this many test images (0 = all)");
+void add_data_flags(CLI::App& cmd, DataFlags& flags, bool preset_default) {
+  auto help = [preset_default](const char* key) { return field_help<data::DataConfig>(key, preset_default); };
+  cmd.add_option("--data", flags.source, help("source"));
+  cmd.add_option("--data-path", flags.path, help("path"));
+  cmd.add_option("--image-size", flags.image_size, help("image_size"));
+  cmd.add_option("--val-size", flags.val_size, help("val_size"));
+  cmd.add_option("--train-limit", flags.train_limit, help("train_limit"));
+  cmd.add_option("--test-limit", flags.test_limit, help("test_limit"));
 }
 
 void add_bound_flags(CLI::App& cmd, BoundFlags& flags) {

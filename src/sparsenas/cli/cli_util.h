@@ -69,20 +69,23 @@ struct DataFlags {
   nlohmann::json to_json() const;
 };
 
-/// The help texts of the data flags that differ between commands.
-struct DataFlagsHelp {
-  const char* source;
-  const char* path;
-  const char* val_size;
-};
-/// `train` and `eval`: the texts name the defaults of data::DataConfig.
-inline constexpr DataFlagsHelp kDataFlagsHelp = {
-    "dataset: fashion-mnist (default, from the Debian package), idx, cifar10, cifar100, folder",
-    "dataset directory (idx/cifar/folder; fashion-mnist: optional)",
-    "training images held out for validation (default 5000)"};
+/// A flag's help text from its config field's declaration (config_fields.h): the one-line doc,
+/// the choices and the default, printed from the struct (`help_text`). With `preset_default`
+/// the default is said to come from the preset (`run`, where a preset changes it).
+template <class Config>
+std::string field_help(const std::string& key, bool preset_default = false) {
+  if (!preset_default) return config_fields::help_text<Config>(key);
+  const config_fields::FieldInfo info = config_fields::field_info<Config>(key);
+  std::string out = info.doc;
+  for (size_t i = 0; i < info.choices.size(); ++i) {
+    out += (i == 0 ? ": " : i + 1 == info.choices.size() ? " or " : ", ") + info.choices[i];
+  }
+  return out + " (default: the preset's)";
+}
 
 /// Adds --data, --data-path, --image-size, --val-size, --train-limit and --test-limit.
-void add_data_flags(CLI::App& cmd, DataFlags& flags, const DataFlagsHelp& help = kDataFlagsHelp);
+/// Help texts from data::DataConfig's declarations; `preset_default` as for field_help.
+void add_data_flags(CLI::App& cmd, DataFlags& flags, bool preset_default = false);
 
 /// The bound flags of `search` and `export`: at most one of them may be given.
 struct BoundFlags {

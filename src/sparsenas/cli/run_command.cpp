@@ -94,20 +94,22 @@ void add_run_command(CLI::App& app) {
                                         "Run the SparseNAS pipeline (stages 1-8) into a run directory; "
                                         "rerunning the same command resumes it",
                                         run_run);
-  cmd->add_option("--preset", f->preset, "tiny, quick, standard or paper")->capture_default_str();
+  std::string presets;
+  for (const auto& p : pipeline::preset_names()) presets += (presets.empty() ? "" : ", ") + p;
+  cmd->add_option("--preset", f->preset, "settings to start from: " + presets)->capture_default_str();
+  auto run_help = [](const char* key) { return field_help<pipeline::RunConfig>(key); };
   cmd->add_option("--config", f->config_file, "JSON file over the preset (keys: docs/run-directory.md, "
                                               "`sparsenas run --print-config`); flags override it");
   cmd->add_option("--out", f->out, "run directory (default runs/<timestamp>)");
-  cmd->add_option("--method", f->method,
-                  "sparsenas (default), ofa, compofa, spos or random-subspace (stages: docs/run-directory.md)");
-  cmd->add_option("--space", f->space, "search space: ofa-mbv3 (default), proxyless, compofa or a JSON file");
-  cmd->add_option("--width-mult", f->width_mult, "width multiplier of the space (default 1.0)");
-  cmd->add_option("--threads", f->threads, "intra-op threads (default: all cores)");
-  cmd->add_option("--device", f->device, "cpu, cuda or cuda:N (default cpu)");
-  cmd->add_option("--seed", f->seed, "seed of every training stage (default 0)");
-  add_data_flags(*cmd, f->data,
-                 {"dataset: fashion-mnist (default), idx, cifar10, cifar100, folder", "dataset directory",
-                  "training images held out for validation"});
+  cmd->add_option("--method", f->method, run_help("method") + " (stages: docs/run-directory.md)");
+  std::string spaces;
+  for (const auto& name : space::SearchSpace::builtin_names()) spaces += (spaces.empty() ? "" : ", ") + name;
+  cmd->add_option("--space", f->space, run_help("space") + "; built in: " + spaces);
+  cmd->add_option("--width-mult", f->width_mult, run_help("width_mult"));
+  cmd->add_option("--threads", f->threads, run_help("threads"));
+  cmd->add_option("--device", f->device, run_help("device"));
+  cmd->add_option("--seed", f->seed, run_help("seed"));
+  add_data_flags(*cmd, f->data, /*preset_default=*/true);
   add_json_flag(*cmd, f->json);
   cmd->add_flag("--print-config", f->print_config, "print the resolved config as JSON and exit");
 }

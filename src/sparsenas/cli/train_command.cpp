@@ -177,24 +177,25 @@ void add_train_command(CLI::App& app) {
   auto [cmd, f] = add_command<TrainFlags>(app, "train", "Train one network (e.g. the largest: the teacher)", run_train);
   add_space_flags(*cmd, f->space);
   cmd->add_option("--arch", f->arch, "architecture: JSON, max or min")->capture_default_str();
-  cmd->add_option("--epochs", f->epochs, "epochs (default 10)");
+  auto train_help = [](const char* key) { return field_help<train::TrainConfig>(key); };
+  cmd->add_option("--epochs", f->epochs, train_help("epochs"));
   cmd->add_option("--config", f->config_file, "JSON file {\"train\": {...}, \"data\": {...}}; flags override it");
   cmd->add_option("--out", f->out, "run directory (default runs/train-<timestamp>)");
   cmd->add_flag("--resume", f->resume, "continue the checkpoint in --out exactly where it stopped");
   cmd->add_option("--init-from", f->init_from,
                   "start from the weights of this checkpoint (same space), with a fresh optimizer and schedule");
-  cmd->add_option("--batch-size", f->batch_size, "images per step (default 128)");
-  cmd->add_option("--lr", f->lr, "peak learning rate (default 0.1)");
-  cmd->add_option("--lr-schedule", f->lr_schedule, "cosine (default) or step2");
-  cmd->add_option("--warmup-epochs", f->warmup_epochs, "linear warm-up epochs (default 0)");
-  cmd->add_option("--weight-decay", f->weight_decay, "weight decay, not on BN and biases (default 3e-5)");
-  cmd->add_option("--label-smoothing", f->label_smoothing, "label smoothing (default 0.1)");
-  cmd->add_option("--n-sub", f->n_sub, "sub-networks per batch (default 1)");
-  cmd->add_option("--seed", f->seed, "seed of data order, augmentation and sampling (default 0)");
-  cmd->add_option("--threads", f->threads, "intra-op threads (default: all cores)");
-  cmd->add_option("--device", f->device, "cpu, cuda or cuda:N (default cpu)");
-  cmd->add_option("--checkpoint-every", f->checkpoint_every, "steps between checkpoints (default 200)");
-  cmd->add_option("--augment", f->augment, "random crop and flip during training (default true)");
+  cmd->add_option("--batch-size", f->batch_size, train_help("batch_size"));
+  cmd->add_option("--lr", f->lr, train_help("lr"));
+  cmd->add_option("--lr-schedule", f->lr_schedule, train_help("lr_schedule"));
+  cmd->add_option("--warmup-epochs", f->warmup_epochs, train_help("warmup_epochs"));
+  cmd->add_option("--weight-decay", f->weight_decay, train_help("weight_decay"));
+  cmd->add_option("--label-smoothing", f->label_smoothing, train_help("label_smoothing"));
+  cmd->add_option("--n-sub", f->n_sub, train_help("n_sub"));
+  cmd->add_option("--seed", f->seed, train_help("seed"));
+  cmd->add_option("--threads", f->threads, train_help("threads"));
+  cmd->add_option("--device", f->device, train_help("device"));
+  cmd->add_option("--checkpoint-every", f->checkpoint_every, train_help("checkpoint_every"));
+  cmd->add_option("--augment", f->augment, field_help<data::DataConfig>("augment"));
   add_json_flag(*cmd, f->json);
   add_data_flags(*cmd, f->data);
 }
