@@ -6,7 +6,8 @@ namespace sparsenas::space {
 
 namespace {
 
-StageSpec stage(int width, int stride, Activation act, bool se) {
+// An elastic stage with OFA's choices: depth {2, 3, 4}, kernel {3, 5, 7}, expand {3, 4, 6}.
+StageSpec ofa_stage(int width, int stride, Activation act, bool se) {
   StageSpec s;
   s.width = width;
   s.stride = stride;
@@ -19,42 +20,36 @@ StageSpec stage(int width, int stride, Activation act, bool se) {
 }
 
 SpaceSpec ofa_mbv3_spec() {
-  // paper Table 2; reference/ofa_compofa.md 1.1 (ofa_mbv3.py).
+  // paper Table 2; reference/ofa_compofa.md 1.1 (ofa_mbv3.py). Stem, first block and head are
+  // SpaceSpec's defaults: 16-wide h_swish stem, 16-wide ReLU first block, 960/1280 h_swish head,
+  // BN eps 1e-5.
   SpaceSpec s;
   s.name = "ofa-mbv3";
-  s.head = "mbv3";
-  s.stem_width = 16;
-  s.stem_act = Activation::kHSwish;
-  s.first_block_width = 16;
-  s.first_block_act = Activation::kRelu;
-  s.stages = {stage(24, 2, Activation::kRelu, false), stage(40, 2, Activation::kRelu, true),
-              stage(80, 2, Activation::kHSwish, false), stage(112, 1, Activation::kHSwish, true),
-              stage(160, 2, Activation::kHSwish, true)};
-  s.final_expand_width = 960;
-  s.feature_mix_width = 1280;
-  s.head_act = Activation::kHSwish;
-  s.bn_eps = 1e-5;
+  s.stages = {ofa_stage(24, 2, Activation::kRelu, false),
+              ofa_stage(40, 2, Activation::kRelu, true),
+              ofa_stage(80, 2, Activation::kHSwish, false),
+              ofa_stage(112, 1, Activation::kHSwish, true),
+              ofa_stage(160, 2, Activation::kHSwish, true)};
   return s;
 }
 
 SpaceSpec proxyless_spec() {
   // reference/ofa_compofa.md 1.2 (ofa_proxyless.py): ReLU6 everywhere, no SE, BN eps 1e-3,
-  // last group a single elastic block.
+  // last group a single elastic block; a 32-wide stem and a proxyless head (no final expand,
+  // feature mix 1280 that does not shrink below width multiplier 1).
   SpaceSpec s;
   s.name = "proxyless";
   s.head = "proxyless";
   s.stem_width = 32;
-  s.stem_act = Activation::kRelu6;
-  s.first_block_width = 16;
-  s.first_block_act = Activation::kRelu6;
+  s.stem_act = s.first_block_act = s.head_act = Activation::kRelu6;
   const int widths[] = {24, 40, 80, 96, 192, 320};
   const int strides[] = {2, 2, 2, 1, 2, 1};
-  for (int i = 0; i < 6; ++i) s.stages.push_back(stage(widths[i], strides[i], Activation::kRelu6, false));
+  for (int i = 0; i < 6; ++i) {
+    s.stages.push_back(ofa_stage(widths[i], strides[i], Activation::kRelu6, false));
+  }
   s.stages.back().depths = {1};
   s.final_expand_width = 0;
-  s.feature_mix_width = 1280;
   s.feature_mix_scales_down = false;
-  s.head_act = Activation::kRelu6;
   s.bn_eps = 1e-3;
   return s;
 }
