@@ -237,38 +237,6 @@ TEST(EvolutionTest, GenericEfficiencyFunction) {
   }
 }
 
-TEST(EvolutionTest, MacsUncheckedEqualsMacs) {
-  for (const std::string& name : SearchSpace::builtin_names()) {
-    for (int resolution : {28, 224}) {
-      space::SpaceOptions options;
-      options.resolution = resolution;
-      const SearchSpace space = SearchSpace::from_name(name, options);
-      Rng rng(1);
-      for (int i = 0; i < 200; ++i) {
-        Arch a = space.sample(rng);
-        EXPECT_EQ(space.macs_unchecked(a), space.macs(a));
-      }
-    }
-  }
-  // MACs are a constant plus one block_macs term per active slot.
-  const SearchSpace space = SearchSpace::from_name("ofa-mbv3");
-  Rng rng(2);
-  for (int i = 0; i < 100; ++i) {
-    const Arch a = space.sample(rng);
-    Arch b = a;
-    const int slot = space.stage_offset(i % space.num_stages());  // always active
-    b.kernel_sizes[slot] = b.kernel_sizes[slot] == 3 ? 7 : 3;
-    b.expand_ratios[slot] = b.expand_ratios[slot] == 6 ? 4 : 6;
-    EXPECT_EQ(space.macs(b) - space.macs(a),
-              space.block_macs(slot, b.kernel_sizes[slot], b.expand_ratios[slot]) -
-                  space.block_macs(slot, a.kernel_sizes[slot], a.expand_ratios[slot]));
-  }
-  EXPECT_THROW(space.block_macs(space.num_slots(), 3, 3), Error);
-  Arch bad = space.max_arch();
-  bad.depths.pop_back();
-  EXPECT_THROW(space.macs_unchecked(bad), Error);
-}
-
 TEST(EvolutionTest, BadFitnessIsAnError) {
   const SearchSpace space = SearchSpace::from_name("compofa");
   EvolutionConfig config;

@@ -5,19 +5,12 @@
 
 #include <set>
 
-#include "sparsenas/core/error.h"
+#include "support/error_of.h"
 
 namespace sparsenas::space {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(MakeDivisibleTest, MatchesOfaRule) {
   EXPECT_EQ(make_divisible(16), 16);
@@ -165,65 +158,6 @@ TEST(SearchSpaceTest, SamplingCoversEveryChoice) {
   EXPECT_EQ(kernels, (std::set<int>{3, 5, 7}));
   EXPECT_EQ(expands, (std::set<int>{3, 4, 6}));
   EXPECT_EQ(depths, (std::set<int>{2, 3, 4}));
-}
-
-// Hand count of the smallest network of a one-stage space at 8x8, 1 channel, 10 classes.
-TEST(SearchSpaceTest, MacsOfASmallNetworkByHand) {
-  SpaceSpec spec = builtin_spec("ofa-mbv3");
-  spec.stages.resize(1);
-  spec.stages[0] = {};
-  spec.stages[0].width = 24;
-  spec.stages[0].stride = 2;
-  spec.stages[0].se = true;
-  spec.stages[0].depths = {1};
-  spec.stages[0].kernels = {3};
-  spec.stages[0].expands = {3};
-  spec.in_channels = 1;
-  spec.num_classes = 10;
-  spec.resolution = 8;
-  const SearchSpace space(spec);
-  const Arch a = space.min_arch();
-  // stem 1->16 k3 s2 at 4x4; first block dw 16 k3 at 4x4 + pw 16->16 at 4x4;
-  // block: expand 16->48 at 4x4, dw 48 k3 s2 at 2x2, SE 48->16->48, project 48->24 at 2x2;
-  // head: 24->960 at 2x2, 960->1280, 1280->10.
-  const int64_t expected = 1 * 16 * 9 * 16 + 16 * 9 * 16 + 16 * 16 * 16 + 16 * 48 * 16 + 48 * 9 * 4 +
-                           2 * 48 * 16 + 48 * 24 * 4 + 24 * 960 * 4 + 960 * 1280 + 1280 * 10;
-  EXPECT_EQ(space.macs(a), expected);
-  const int64_t params = (16 * 9 + 32) + (16 * 9 + 32) + (16 * 16 + 32) + (16 * 48 + 96) + (48 * 9 + 96) +
-                         (48 * 16 + 16 + 16 * 48 + 48) + (48 * 24 + 48) + (24 * 960 + 1920) + 960 * 1280 +
-                         1280 * 10 + 10;
-  EXPECT_EQ(space.params(a), params);
-}
-
-TEST(SearchSpaceTest, MacsRangeAt224MatchesOfaScale) {
-  const SearchSpace space = SearchSpace::from_name("ofa-mbv3");
-  // reference/ofa_compofa.md: largest ~566M, smallest ~121M at 224x224x3, 1000 classes.
-  EXPECT_NEAR(space.macs(space.max_arch()) / 1e6, 566, 1.0);
-  EXPECT_NEAR(space.macs(space.min_arch()) / 1e6, 121, 1.0);
-}
-
-TEST(SearchSpaceTest, SpecJsonRoundTripAndUnknownKeys) {
-  for (const std::string& name : SearchSpace::builtin_names()) {
-    const SpaceSpec spec = builtin_spec(name);
-    const SpaceSpec back = space_spec_from_json(to_json(spec));
-    EXPECT_EQ(to_json(back), to_json(spec)) << name;
-  }
-  nlohmann::json j = to_json(builtin_spec("ofa-mbv3"));
-  j["stages"][0]["kernel"] = 3;
-  EXPECT_NE(error_of([&] { space_spec_from_json(j); }).find("unknown key \"kernel\" in space.stages[0]"),
-            std::string::npos);
-  j = to_json(builtin_spec("ofa-mbv3"));
-  j["stages"][2]["kernels"] = {3, 4};
-  EXPECT_NE(error_of([&] { space_spec_from_json(j); }).find("space.stages[2].kernels must hold odd sizes"),
-            std::string::npos);
-}
-
-TEST(ArchTest, JsonRoundTrip) {
-  const SearchSpace space = SearchSpace::from_name("proxyless");
-  Rng rng(11);
-  const Arch a = space.sample(rng);
-  EXPECT_EQ(arch_from_string(a.to_string()), a);
-  EXPECT_EQ(a.to_string().substr(0, 7), "{\"ks\":[");
 }
 
 }  // namespace
