@@ -157,29 +157,32 @@ Arch SearchSpace::canonical(const Arch& arch) const {
   return out;
 }
 
-Arch SearchSpace::max_arch() const {
+namespace {
+
+// The network with every depth, kernel and expand choice at the same end of its list (the
+// largest or the smallest); coupled stages take the expand ratio of that depth. Not canonical.
+Arch extreme_arch(const SearchSpace& space, bool largest) {
+  auto end_of = [largest](const std::vector<int>& v) {
+    return static_cast<size_t>(
+        (largest ? std::max_element(v.begin(), v.end()) : std::min_element(v.begin(), v.end())) -
+        v.begin());
+  };
   Arch a;
-  for (int s = 0; s < num_stages(); ++s) a.depths.push_back(max_of(spec_.stages[s].depths));
-  for (int slot = 0; slot < num_slots(); ++slot) {
-    const StageSpec& st = spec_.stages[blocks_[slot].stage];
-    a.kernel_sizes.push_back(max_of(st.kernels));
-    a.expand_ratios.push_back(st.coupled_expands.empty() ? max_of(st.expands)
-                                                         : st.coupled_expands[std::max_element(st.depths.begin(), st.depths.end()) - st.depths.begin()]);
+  for (const StageSpec& st : space.spec().stages) a.depths.push_back(st.depths[end_of(st.depths)]);
+  for (const BlockLayout& b : space.blocks()) {
+    const StageSpec& st = space.spec().stages[b.stage];
+    a.kernel_sizes.push_back(st.kernels[end_of(st.kernels)]);
+    a.expand_ratios.push_back(st.coupled_expands.empty() ? st.expands[end_of(st.expands)]
+                                                         : st.coupled_expands[end_of(st.depths)]);
   }
-  return canonical(a);
+  return a;
 }
 
-Arch SearchSpace::min_arch() const {
-  Arch a;
-  for (int s = 0; s < num_stages(); ++s) a.depths.push_back(min_of(spec_.stages[s].depths));
-  for (int slot = 0; slot < num_slots(); ++slot) {
-    const StageSpec& st = spec_.stages[blocks_[slot].stage];
-    a.kernel_sizes.push_back(min_of(st.kernels));
-    a.expand_ratios.push_back(st.coupled_expands.empty() ? min_of(st.expands)
-                                                         : st.coupled_expands[std::min_element(st.depths.begin(), st.depths.end()) - st.depths.begin()]);
-  }
-  return canonical(a);
-}
+}  // namespace
+
+Arch SearchSpace::max_arch() const { return canonical(extreme_arch(*this, /*largest=*/true)); }
+
+Arch SearchSpace::min_arch() const { return canonical(extreme_arch(*this, /*largest=*/false)); }
 
 Arch SearchSpace::resolve(const std::string& text) const {
   if (text == "max") return max_arch();
