@@ -60,7 +60,9 @@ size_t resume_rows(const std::filesystem::path& partial, const std::string& labe
     clear();
     return 0;
   }
-  if (rows > 0) SNAS_LOG(INFO) << label << ": continuing after " << rows << " evaluated networks";
+  if (rows > 0) {
+    SNAS_LOG(INFO) << label << ": continuing after " << rows << " evaluated networks";
+  }
   return rows;
 }
 

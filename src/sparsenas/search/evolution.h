@@ -171,13 +171,4 @@ EvolutionResult run_evolution(const space::SearchSpace& space, const FitnessFn& 
                               const Constraint& constraint, const EvolutionConfig& config,
                               const EfficiencyFn& efficiency = {});
 
-namespace detail {
-
-/// The genetic operators, exposed for tests. All take and return canonical members of `space`.
-space::Arch mutate(const space::SearchSpace& space, const space::Arch& parent, double mutate_prob,
-                   Rng& rng);
-space::Arch crossover(const space::SearchSpace& space, const space::Arch& a, const space::Arch& b,
-                      Rng& rng);
-
-}  // namespace detail
 }  // namespace sparsenas::search
