@@ -14,6 +14,7 @@
 #include "sparsenas/core/log.h"
 #include "sparsenas/data/data_config.h"
 #include "sparsenas/nn/supernet.h"
+#include "sparsenas/train/data_space.h"
 #include "sparsenas/train/arch_sampler.h"
 #include "sparsenas/train/checkpoint.h"
 #include "sparsenas/train/evaluate.h"
@@ -51,14 +52,7 @@ space::SearchSpace space_for_data(const SpaceFlags& flags, const data::Splits& s
   check(flags.in_channels, d.channels(), "in-channels");
   check(flags.num_classes, d.num_classes(), "classes");
   check(flags.resolution, d.height(), "resolution");
-  SNAS_CHECK(d.height() == d.width(), "images must be square, got ", d.height(), "x", d.width(),
-             " (use --image-size)");
-  space::SpaceOptions options;
-  options.in_channels = static_cast<int>(d.channels());
-  options.num_classes = static_cast<int>(d.num_classes());
-  options.resolution = static_cast<int>(d.height());
-  options.width_mult = flags.width_mult;
-  return space::SearchSpace::from_name(flags.space, options);
+  return space::SearchSpace::from_name(flags.space, train::space_options_for(d, flags.width_mult, "use --image-size"));
 }
 
 void run_train(const TrainFlags& f) {

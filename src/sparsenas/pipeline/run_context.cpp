@@ -6,6 +6,7 @@
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/rundir/artifacts.h"
 #include "sparsenas/train/checkpoint.h"
+#include "sparsenas/train/data_space.h"
 
 namespace sparsenas::pipeline {
 
@@ -23,15 +24,7 @@ const data::Splits& RunContext::splits() {
 }
 
 space::SpaceOptions RunContext::space_options() {
-  const data::Dataset& d = splits().train;
-  SNAS_CHECK(d.height() == d.width(), "images must be square, got ", d.height(), "x", d.width(),
-             " (set data.image_size)");
-  space::SpaceOptions options;
-  options.in_channels = static_cast<int>(d.channels());
-  options.num_classes = static_cast<int>(d.num_classes());
-  options.resolution = static_cast<int>(d.height());
-  options.width_mult = config_.width_mult;
-  return options;
+  return train::space_options_for(splits().train, config_.width_mult, "set data.image_size");
 }
 
 const space::SearchSpace& RunContext::space() {

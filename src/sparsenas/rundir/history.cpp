@@ -6,19 +6,15 @@
 
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
+#include "sparsenas/rundir/json_read.h"
 
 namespace sparsenas::rundir {
 namespace {
 
 using nlohmann::json;
 
-void read_number(const json& object, const char* key, double& out, const std::string& where) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return;
-  SNAS_CHECK(it->is_number(), where, ".", key, ": expected a number, got ", it->type_name(), " ", it->dump());
-  out = it->get<double>();
-  SNAS_CHECK(std::isfinite(out), where, ".", key, ": expected a finite number, got ", out);
-}
+using detail::read_count;
+using detail::read_number;
 
 }  // namespace
 
@@ -33,12 +29,7 @@ std::vector<HistoryEpoch> read_history(const std::filesystem::path& path) {
     SNAS_CHECK(e.is_object(), where, ": expected an object, got ", e.type_name());
     HistoryEpoch h;
     h.epoch = static_cast<int64_t>(i);
-    const auto epoch = e.find("epoch");
-    if (epoch != e.end() && !epoch->is_null()) {
-      SNAS_CHECK(epoch->is_number_integer() && epoch->get<int64_t>() >= 0, where,
-                 ".epoch: expected a non-negative integer, got ", epoch->dump());
-      h.epoch = epoch->get<int64_t>();
-    }
+    read_count(e, "epoch", h.epoch, where);
     SNAS_CHECK(e.contains("train_loss"), where, ": no key \"train_loss\"");
     read_number(e, "train_loss", h.train_loss, where);
     read_number(e, "train_top1", h.train_top1, where);

@@ -4,6 +4,7 @@
 
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
+#include "sparsenas/rundir/json_read.h"
 
 namespace sparsenas::rundir {
 namespace {
@@ -12,29 +13,9 @@ using nlohmann::json;
 
 std::string type_name(const json& value) { return value.type_name(); }
 
-// Optional fields: an absent or null key leaves `out` unchanged.
-void read_number(const json& object, const char* key, double& out, const std::string& where) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return;
-  SNAS_CHECK(it->is_number(), where, ".", key, ": expected a number, got ", type_name(*it), " ", it->dump());
-  out = it->get<double>();
-  SNAS_CHECK(std::isfinite(out), where, ".", key, ": expected a finite number, got ", out);
-}
-
-void read_count(const json& object, const char* key, int64_t& out, const std::string& where) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return;
-  SNAS_CHECK(it->is_number_integer() && it->get<int64_t>() >= 0, where, ".", key,
-             ": expected a non-negative integer, got ", it->dump());
-  out = it->get<int64_t>();
-}
-
-void read_string(const json& object, const char* key, std::string& out, const std::string& where) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return;
-  SNAS_CHECK(it->is_string(), where, ".", key, ": expected a string, got ", type_name(*it), " ", it->dump());
-  out = it->get<std::string>();
-}
+using detail::read_count;
+using detail::read_number;
+using detail::read_string;
 
 StageRecord parse_stage(const json& s, const std::string& where, const std::string& source) {
   SNAS_CHECK(s.is_object(), where, ": expected an object, got ", type_name(s));
