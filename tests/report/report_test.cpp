@@ -493,23 +493,6 @@ TEST(ReportTest, ReplacesReportMdAtomically) {
   EXPECT_TRUE(temp_files_under(run.dir).empty());
 }
 
-TEST(ReportFormatTest, Numbers) {
-  EXPECT_EQ(format_percent(0.8975), "89.75");
-  EXPECT_EQ(format_percent(1.0), "100.00");
-  EXPECT_EQ(format_percent(std::nan("")), "n/a");
-  EXPECT_EQ(format_duration(8.5e-7), "850 ns");
-  EXPECT_EQ(format_duration(1.234e-5), "12.3 µs");
-  EXPECT_EQ(format_duration(0.25), "250 ms");
-  EXPECT_EQ(format_duration(12.345), "12.35 s");
-  EXPECT_EQ(format_duration(852.0), "14.2 min");
-  EXPECT_EQ(format_duration(12636.0), "3.51 h");
-  EXPECT_EQ(format_duration(-1.0), "n/a");
-  EXPECT_EQ(format_count(0), "0");
-  EXPECT_EQ(format_count(999), "999");
-  EXPECT_EQ(format_count(179200), "179,200");
-  EXPECT_EQ(format_count(-1234567), "-1,234,567");
-}
-
 TEST(GnuplotTest, Quoting) {
   EXPECT_EQ(shell_quote("a b"), "'a b'");
   EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -13,8 +12,8 @@
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
 #include "sparsenas/predictor/metrics.h"
+#include "sparsenas/report/format.h"
 #include "sparsenas/report/gnuplot.h"
-#include "sparsenas/report/report.h"
 #include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/search/sparse_space.h"
@@ -27,24 +26,6 @@ using rundir::Manifest;
 using rundir::StageRecord;
 
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string num(double value, int decimals) {
-  if (!std::isfinite(value)) return "n/a";
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, value);
-  return buffer;
-}
-
-std::string signed_points(double fraction) {
-  if (!std::isfinite(fraction)) return "n/a";
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "%+.2f", fraction * 100);
-  return buffer;
-}
-
-std::string ratio(double value) { return std::isfinite(value) ? num(value, 2) + "×" : "n/a"; }
 
 // One run directory, read.
 struct Run {
@@ -290,9 +271,9 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
       hi = std::max(hi, row.macs);
       best = std::max(best, r.accuracy(row));
     }
-    md << "| " << r.label << " | " << r.method << " | " << r.preset << " | " << r.seed << " | " << r.rows.size()
-       << " | " << num(lo / 1e6, 2) << "–" << num(hi / 1e6, 2) << " | " << num(best * 100, 2) << " | `"
-       << r.dir.string() << "` |\n";
+    md << "| " << r.label << " | " << r.method << " | " << r.preset << " | " << r.seed << " | "
+       << r.rows.size() << " | " << finite_fixed(lo / 1e6, 2) << "–" << finite_fixed(hi / 1e6, 2)
+       << " | " << finite_fixed(best * 100, 2) << " | `" << r.dir.string() << "` |\n";
     out["runs"].push_back({{"label", r.label},
                            {"method", r.method},
                            {"preset", r.preset},
@@ -306,8 +287,8 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
 
   // Accuracy at equal MACs.
   md << "## Accuracy per MACs interval\n\n"
-     << "Intervals of " << num(grid.interval / 1e6, 3) << "M MACs from " << num(grid.min_macs / 1e6, 3)
-     << "M (the reference's sparse-space grid"
+     << "Intervals of " << finite_fixed(grid.interval / 1e6, 3) << "M MACs from "
+     << finite_fixed(grid.min_macs / 1e6, 3) << "M (the reference's sparse-space grid"
      << (reference.sparse ? "" : ": not available, so 10 equal intervals over all families") << "). "
      << "Per run: networks, mean and best top-1, and the top-1 of the network picked by validation "
         "accuracy (what a lookup hands the user; `best` is a maximum over the test measurements, so it "
@@ -326,13 +307,14 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
     bool any = false;
     for (const auto& c : cells) any = any || c[k].n > 0;
     if (!any) continue;
-    md << "| " << num((grid.min_macs + k * grid.interval) / 1e6, 2) << "–"
-       << num((grid.min_macs + (k + 1) * grid.interval) / 1e6, 2) << " |";
+    md << "| " << finite_fixed((grid.min_macs + k * grid.interval) / 1e6, 2) << "–"
+       << finite_fixed((grid.min_macs + (k + 1) * grid.interval) / 1e6, 2) << " |";
     for (const auto& c : cells) {
       md << " "
-         << (c[k].n ? std::to_string(c[k].n) + " / " + num(c[k].mean * 100, 2) + " / " + num(c[k].best * 100, 2) +
-                          " / " + num(c[k].picked * 100, 2)
-                    : std::string("–"))
+         << (c[k].n
+                 ? std::to_string(c[k].n) + " / " + finite_fixed(c[k].mean * 100, 2) + " / " +
+                       finite_fixed(c[k].best * 100, 2) + " / " + finite_fixed(c[k].picked * 100, 2)
+                 : std::string("–"))
          << " |";
     }
     for (size_t i = 0; i < runs.size(); ++i) {
@@ -351,11 +333,6 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
     }
     md << "\n";
   }
-  auto average = [](const std::vector<double>& v) {
-    double s = 0;
-    for (double x : v) s += x;
-    return v.empty() ? kNaN : s / v.size();
-  };
   md << "\nSummary at equal MACs (averages over the shared intervals; the paper reports SparseNAS "
         "+1.1 points mean and +1.5 best over CompOFA, i.e. CompOFA − SparseNAS = −1.1 / −1.5):\n\n"
         "| run | shared intervals | mean of Δ mean (points) | mean of Δ best (points) | mean of Δ picked (points) "
@@ -363,12 +340,12 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
   for (size_t i = 0; i < runs.size(); ++i) {
     if (i == ref) continue;
     md << "| " << runs[i].label << " − " << reference.label << " | " << d_mean[i].size() << " | "
-       << signed_points(average(d_mean[i])) << " | " << signed_points(average(d_best[i])) << " | "
-       << signed_points(average(d_picked[i])) << " |\n";
+       << signed_points(mean_of(d_mean[i])) << " | " << signed_points(mean_of(d_best[i])) << " | "
+       << signed_points(mean_of(d_picked[i])) << " |\n";
     out["runs"][i]["shared_intervals"] = d_mean[i].size();
-    out["runs"][i]["delta_mean_vs_reference"] = average(d_mean[i]);
-    out["runs"][i]["delta_best_vs_reference"] = average(d_best[i]);
-    out["runs"][i]["delta_picked_vs_reference"] = average(d_picked[i]);
+    out["runs"][i]["delta_mean_vs_reference"] = mean_of(d_mean[i]);
+    out["runs"][i]["delta_best_vs_reference"] = mean_of(d_best[i]);
+    out["runs"][i]["delta_picked_vs_reference"] = mean_of(d_picked[i]);
   }
   md << "\n";
 
@@ -382,8 +359,8 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
     for (const StageRecord& s : r.manifest.stages) {
       if (!is_training(s)) continue;
       md << "| " << r.label << " | " << s.name << " | " << s.n_sub << " | " << s.epochs << " | "
-         << format_count(s.subnet_passes) << " | " << num(s.wall_seconds, 1) << " | " << num(s.core_seconds / 3600, 3)
-         << " |\n";
+         << format_count(s.subnet_passes) << " | " << finite_fixed(s.wall_seconds, 1) << " | "
+         << finite_fixed(s.core_seconds / 3600, 3) << " |\n";
     }
   }
   const Cost ref_cost = cost_of(reference);
@@ -400,9 +377,10 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
     const double wr = quotient(c.wall, ref_cost.wall);
     const double nr = quotient(quotient(c.wall, c.teacher_wall), ref_per_teacher);
     const double pr = quotient(static_cast<double>(c.passes), static_cast<double>(ref_cost.passes));
-    md << "| " << runs[i].label << " | " << num(c.wall, 1) << " | " << num(c.core / 3600, 3) << " | "
-       << format_count(c.passes) << " | " << ratio(wr) << " | " << ratio(nr) << " | " << ratio(pr) << " | "
-       << num(c.teacher_wall, 1) << " | " << num(c.other_wall, 1) << " |\n";
+    md << "| " << runs[i].label << " | " << finite_fixed(c.wall, 1) << " | "
+       << finite_fixed(c.core / 3600, 3) << " | " << format_count(c.passes) << " | "
+       << format_times(wr) << " | " << format_times(nr) << " | " << format_times(pr) << " | "
+       << finite_fixed(c.teacher_wall, 1) << " | " << finite_fixed(c.other_wall, 1) << " |\n";
     out["runs"][i]["training_wall_seconds"] = c.wall;
     out["runs"][i]["training_core_seconds"] = c.core;
     out["runs"][i]["subnet_passes"] = c.passes;
@@ -430,8 +408,8 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
         if (evo) stage = name;
       }
     }
-    md << "| " << r.label << " | " << r.rows.size() << " | " << num(lookup * 1e6, 3) << " | "
-       << (evo ? num(*evo, 4) : std::string("–")) << " | " << stage << " |\n";
+    md << "| " << r.label << " | " << r.rows.size() << " | " << finite_fixed(lookup * 1e6, 3)
+       << " | " << (evo ? finite_fixed(*evo, 4) : std::string("–")) << " | " << stage << " |\n";
     out["runs"][i]["lookup_seconds"] = lookup;
     if (evo) out["runs"][i]["search_seconds_per_interval"] = *evo;
   }
@@ -452,7 +430,8 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
         "| run | networks | τ (validation) | τ (test) |\n|---|---:|---:|---:|\n";
   for (size_t i = 0; i < runs.size(); ++i) {
     const Ranking k = ranking_of(runs[i]);
-    md << "| " << runs[i].label << " | " << k.n << " | " << num(k.tau_val, 3) << " | " << num(k.tau_test, 3) << " |\n";
+    md << "| " << runs[i].label << " | " << k.n << " | " << finite_fixed(k.tau_val, 3) << " | "
+       << finite_fixed(k.tau_test, 3) << " |\n";
     if (k.n >= 2) {
       out["runs"][i]["predictor_tau_val"] = k.tau_val;
       if (std::isfinite(k.tau_test)) out["runs"][i]["predictor_tau_test"] = k.tau_test;

@@ -3,10 +3,11 @@
 // (docs/run-directory.md): this run's versions of the paper's Tables 3, 4, 6 and 7, the sparse
 // space, training curves, and what was missing.
 
-#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "sparsenas/report/format.h"  // format_percent, format_duration, format_count
 
 namespace sparsenas::report {
 
@@ -55,13 +56,5 @@ struct ReportResult {
 /// per query (Table 6: family lookup timed here vs. the evolutionary search of one interval),
 /// best networks at MACs budgets (Table 7), the sparse space, training curves, warnings.
 ReportResult write_report(const std::filesystem::path& run_dir, const ReportOptions& options = {});
-
-/// An accuracy fraction as a percentage with 2 decimals ("89.75" for 0.8975); "n/a" for NaN.
-std::string format_percent(double fraction);
-/// A duration with a unit fitting its size: "850 ns", "12.3 µs", "4.56 ms", "12.35 s",
-/// "14.2 min", "3.51 h"; "n/a" for NaN or a negative value.
-std::string format_duration(double seconds);
-/// An integer with thousands separators: "179,200".
-std::string format_count(int64_t value);
 
 }  // namespace sparsenas::report
