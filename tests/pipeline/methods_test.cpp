@@ -1,0 +1,67 @@
+// Unit tests for src/sparsenas/pipeline/methods.h: the method tables, checked as data (no training).
+#include "sparsenas/pipeline/methods.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "sparsenas/pipeline/pipeline.h"
+#include "support/error_of.h"
+
+namespace sparsenas::pipeline {
+namespace {
+
+using nlohmann::json;
+
+TEST(MethodsTest, StageListsAreTheDocumentedOnes) {
+  // The lists of pipeline.h and docs/run-directory.md.
+  EXPECT_EQ(stage_names("sparsenas"), (std::vector<std::string>{"teacher", "proxy", "pairs", "predictor",
+                                                                 "sparse_space", "supernet", "family", "report"}));
+  EXPECT_EQ(stage_names("ofa"),
+            (std::vector<std::string>{"teacher", "kernel", "depth_warmup", "depth", "expand_warmup", "expand", "pairs",
+                                      "predictor", "family_search", "family", "report"}));
+  EXPECT_EQ(stage_names("compofa"),
+            (std::vector<std::string>{"teacher", "compound_warmup", "compound", "family_list", "family", "report"}));
+  EXPECT_EQ(stage_names("spos"), (std::vector<std::string>{"teacher", "supernet", "pairs", "predictor",
+                                                            "family_search", "family", "report"}));
+  EXPECT_EQ(stage_names("random-subspace"),
+            (std::vector<std::string>{"teacher", "subspace", "supernet", "family", "report"}));
+  const std::string e = test::error_of([] { method_stages("darts"); });
+  EXPECT_NE(e.find("unknown method \"darts\""), std::string::npos) << e;
+  EXPECT_NE(e.find("random-subspace"), std::string::npos) << e;
+}
+
+TEST(MethodsTest, EveryTableReadsOnlyEarlierStagesAndWritesEachFileOnce) {
+  for (const std::string& method : method_names()) {
+    const std::vector<MethodStage> table = method_stages(method);
+    std::set<std::string> before, written;
+    for (const MethodStage& s : table) {
+      for (const std::string& in : s.inputs) EXPECT_TRUE(before.count(in)) << method << ": " << s.name << " reads " << in;
+      for (const std::string& out : s.outputs) EXPECT_TRUE(written.insert(out).second) << method << ": " << out;
+      EXPECT_FALSE(s.outputs.empty()) << method << ": " << s.name;
+      EXPECT_TRUE(s.config && s.body) << method << ": " << s.name;
+      EXPECT_TRUE(before.insert(s.name).second) << method << ": " << s.name << " twice";
+    }
+    // Every method ends with the report (reading every stage) and hands search/export the same files.
+    EXPECT_EQ(table.back().name, "report");
+    EXPECT_EQ(table.back().inputs.size(), table.size() - 1) << method;
+    for (const char* file : {"teacher.pt", "supernet.pt", "sparse_space.json", "family.csv", "report.md"}) {
+      EXPECT_TRUE(written.count(file)) << method << " writes no " << file;
+    }
+  }
+}
+
+TEST(MethodsTest, AStageHashesItsOwnSectionAndNotTheRunSettings) {
+  const RunConfig base = resolve_run_config("tiny", nullptr, nullptr);
+  const RunConfig more_pairs = resolve_run_config("tiny", nullptr, json{{"pairs", {{"count", 17}}}});
+  const RunConfig more_threads = resolve_run_config("tiny", nullptr, json{{"threads", 1}});
+  for (const MethodStage& s : method_stages("sparsenas")) {
+    EXPECT_EQ(s.config(base), s.config(more_threads)) << s.name << ": threads must not rerun a stage";
+    EXPECT_EQ(s.config(base) != s.config(more_pairs), s.name == "pairs") << s.name;
+  }
+  EXPECT_NE(shared_settings(base), shared_settings(resolve_run_config("tiny", nullptr, json{{"width_mult", 1.2}})));
+  EXPECT_EQ(shared_settings(base), shared_settings(more_pairs));
+}
+
+}  // namespace
+}  // namespace sparsenas::pipeline
