@@ -12,14 +12,16 @@
 
 #include "sparsenas/cli/cli_util.h"
 #include "sparsenas/cli/commands.h"
+#include "sparsenas/core/clock.h"
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
 #include "sparsenas/core/log.h"
 #include "sparsenas/data/batch_loader.h"
 #include "sparsenas/data/data_config.h"
 #include "sparsenas/export/torchscript.h"
-#include "sparsenas/core/clock.h"
 #include "sparsenas/pipeline/pipeline.h"
+#include "sparsenas/pipeline/subnet_evaluator.h"
+#include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/train/evaluate.h"
 
@@ -50,12 +52,12 @@ void run_export(const ExportFlags& f) {
   SNAS_CHECK(out.parent_path().empty() || fs::is_directory(out.parent_path()), "--out ", out,
              ": the folder ", out.parent_path(), " does not exist");
   const pipeline::RunInfo run = pipeline::read_run(f.run);
-  const search::FamilyTable family = search::FamilyTable::read_csv(run.dir / "family.csv");
+  const search::FamilyTable family = rundir::open_run(run.dir).family();
   space::Arch arch;
   if (f.arch) {
     arch = run.space.resolve(*f.arch);
   } else {
-    arch = search::lookup(family, bound->first, bound->second, run.dir / "family.csv").arch;
+    arch = search::lookup(family, bound->first, bound->second, run.dir / rundir::kFamily).arch;
   }
   arch = run.space.canonical(arch);
   std::optional<search::FamilyRow> member;
@@ -80,13 +82,12 @@ void run_export(const ExportFlags& f) {
     accuracy = {{"val_top1", member->val_top1},
                 {"test_top1", std::isnan(member->test_top1) ? json(nullptr) : json(member->test_top1)},
                 {"latency_ms", std::isnan(member->latency_ms) ? json(nullptr) : json(member->latency_ms)},
-                {"source", "family.csv"}};
+                {"source", rundir::kFamily}};
   } else {
     // Not a family member: measure it now on the same images as the family stage.
-    auto first = [](const data::Dataset& d, int64_t k) { return k <= 0 || k >= d.size() ? d : d.subset(torch::arange(k)); };
-    const auto val = train::evaluate(*network.net, first(splits.val, run.config.family.val_images), 500,
+    const auto val = train::evaluate(*network.net, pipeline::first_images(splits.val, run.config.family.val_images), 500,
                                      network.mean, network.std, torch::kCPU);
-    const auto test = train::evaluate(*network.net, first(splits.test, run.config.family.test_images), 500,
+    const auto test = train::evaluate(*network.net, pipeline::first_images(splits.test, run.config.family.test_images), 500,
                                       network.mean, network.std, torch::kCPU);
     accuracy = {{"val_top1", val.top1}, {"test_top1", test.top1}, {"latency_ms", nullptr}, {"source", "measured at export"}};
   }

@@ -68,7 +68,7 @@ void run_run(const RunFlags& f) {
   const rundir::Manifest manifest = rundir::Manifest::read(out / rundir::kManifest);
   json result = {{"run", out.string()},
                  {"report", summary.report.string()},
-                 {"family", (out / "family.csv").string()},
+                 {"family", (out / rundir::kFamily).string()},
                  {"ran", summary.ran},
                  {"skipped", summary.skipped}};
   if (const auto* family = manifest.find("family")) result["family_metrics"] = family->metrics;

@@ -11,6 +11,7 @@
 #include "sparsenas/cli/cli_util.h"
 #include "sparsenas/cli/commands.h"
 #include "sparsenas/core/error.h"
+#include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/search/lookup.h"
 
 namespace sparsenas::cli {
@@ -39,13 +40,9 @@ json row_json(const search::FamilyRow& row) {
 void run_search(const SearchFlags& f) {
   const auto bound = bound_of(f.bound);
   SNAS_CHECK(bound, "give one bound: --max-macs, --max-latency-ms or --max-params");
-  const fs::path dir(f.run);
-  SNAS_CHECK(fs::is_directory(dir), "--run ", dir, ": no such run directory");
-  const fs::path file = dir / "family.csv";
-  SNAS_CHECK(fs::exists(file), "--run ", dir,
-             ": no family.csv: the run has not finished its family stage (rerun its `sparsenas run` command)");
-  const search::FamilyTable family = search::FamilyTable::read_csv(file);
-  const search::FamilyRow row = search::lookup(family, bound->first, bound->second, file);
+  const rundir::RunDir run = rundir::open_run(f.run);
+  const search::FamilyTable family = run.family();
+  const search::FamilyRow row = search::lookup(family, bound->first, bound->second, run.file(rundir::kFamily));
   const double query_us = search::median_query_seconds(family, bound->first, {bound->second}) * 1e6;
   json result = row_json(row);
   result["bound"] = search::to_string(bound->first);

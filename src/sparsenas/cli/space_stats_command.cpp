@@ -11,6 +11,7 @@
 #include "sparsenas/cli/commands.h"
 #include "sparsenas/core/log.h"
 #include "sparsenas/pipeline/space_stats.h"
+#include "sparsenas/rundir/artifacts.h"
 
 namespace sparsenas::cli {
 
@@ -37,7 +38,7 @@ void run_space_stats(const SpaceStatsFlags& f) {
                 << "\n";
     }
   }
-  SNAS_LOG(INFO) << "written " << (fs::path(f.run) / "space_stats.md").string();
+  SNAS_LOG(INFO) << "written " << (fs::path(f.run) / rundir::kSpaceStatsMarkdown).string();
 }
 
 }  // namespace
