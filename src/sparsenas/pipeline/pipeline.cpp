@@ -83,7 +83,7 @@ DeployableNetwork load_network(const RunInfo& run, const space::Arch& arch_in) {
   nn::configure_cpu_threads(static_cast<int>(train::resolved_threads(tc)));
   const data::Splits d = data::load_splits(run.config.data);
   nn::Supernet net(sp, nn::SupernetOptions{kernel_transform(run.config)});
-  train::load_checkpoint(run.dir / "supernet.pt", *net, nullptr, /*restore_rng=*/false);
+  train::load_checkpoint(run.dir / rundir::kSupernet, *net, nullptr, /*restore_rng=*/false);
   net->eval();
   const data::Dataset recal = train::bn_recalibration_subset(d.train, run.config.family.bn_recal_images);
   train::recalibrate_bn(*net, arch, recal, tc.bn_recal_batch, d.mean, d.std, torch::kCPU);
