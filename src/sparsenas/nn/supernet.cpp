@@ -1,73 +1,19 @@
 #include "sparsenas/nn/supernet.h"
 
-#include <dlfcn.h>
-
 #include <algorithm>
-#include <cmath>
 
 #include "sparsenas/core/error.h"
+#include "sparsenas/nn/channels_last.h"
+#include "sparsenas/nn/functional.h"
 #include "sparsenas/nn/static_net.h"
 
 namespace sparsenas::nn {
 
-using space::Activation;
+using detail::conv;
+using detail::head0;
+using detail::head1;
+using detail::init_conv;
 namespace F = torch::nn::functional;
-
-torch::Tensor activate(const torch::Tensor& x, Activation act) {
-  switch (act) {
-    case Activation::kIdentity: return x;
-    case Activation::kRelu: return torch::relu(x);
-    case Activation::kRelu6: return torch::hardtanh(x, 0.0, 6.0);
-    case Activation::kHSwish: return torch::hardswish(x);
-  }
-  return x;
-}
-
-void to_channels_last(torch::nn::Module& module) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : module.parameters()) {
-    if (p.dim() == 4) {
-      p.set_data(p.data().to(p.options(), /*non_blocking=*/false, /*copy=*/true,
-                             torch::MemoryFormat::ChannelsLast));
-    }
-  }
-}
-
-void configure_cpu_threads(int threads) {
-  torch::set_num_threads(threads);
-  // Looked up at run time: the BLAS behind libblas.so.3 is chosen by Debian's alternatives.
-  using SetThreads = void (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
-}
-
-bool is_channels_last(const torch::Tensor& weight) {
-  return weight.dim() == 4 && weight.stride(1) == 1 && weight.size(1) * weight.size(2) * weight.size(3) > 1;
-}
-
-bool is_no_decay_parameter(const std::string& name) {
-  return name.find("bn") != std::string::npos || name.find("bias") != std::string::npos;
-}
-
-namespace {
-
-// He "fan_out" initialisation, as OFA's init_models('he_fout'): N(0, sqrt(2 / (k*k*out))).
-void init_conv(torch::Tensor& w, int64_t out_channels) {
-  const double fan_out = static_cast<double>(w.size(2) * w.size(3) * out_channels);
-  torch::NoGradGuard no_grad;
-  w.normal_(0.0, std::sqrt(2.0 / fan_out));
-}
-
-// The first n entries along dim 0, without slicing (and without the slice backward) when n is all.
-torch::Tensor head0(const torch::Tensor& t, int64_t n) { return n == t.size(0) ? t : t.narrow(0, 0, n); }
-torch::Tensor head1(const torch::Tensor& t, int64_t n) { return n == t.size(1) ? t : t.narrow(1, 0, n); }
-
-torch::Tensor conv(const torch::Tensor& x, const torch::Tensor& w, int64_t stride = 1, int64_t groups = 1,
-                   const torch::Tensor& bias = {}) {
-  const int64_t pad = w.size(2) / 2;
-  return torch::conv2d(x, w, bias, {stride, stride}, {pad, pad}, {1, 1}, groups);
-}
-
-}  // namespace
 
 // --- DynamicBatchNorm ---------------------------------------------------------------------------
 

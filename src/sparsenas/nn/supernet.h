@@ -2,36 +2,24 @@
 // The elastic supernet: one set of maximum-size weights; set_active(arch) then forward(x).
 // Elastic kernel (centre crop + per-block transform matrices, OFA), elastic expand (first `mid`
 // channels, with L1 re-sorting), elastic depth (first d blocks of a stage), dynamic BN and SE.
+//
+// Also includes the headers of the layers and helpers it is built from, which all lived here
+// before, so that including supernet.h still gives the whole nn library's supernet API.
 
 #include <memory>
-#include <string>
 #include <vector>
 
 #include <torch/torch.h>
 
+#include "sparsenas/nn/channels_last.h"
+#include "sparsenas/nn/cpu_threads.h"
+#include "sparsenas/nn/functional.h"
+#include "sparsenas/nn/weight_decay.h"
 #include "sparsenas/space/search_space.h"
 
 namespace sparsenas::nn {
 
 class StaticNetImpl;
-
-/// Applies a search-space activation.
-torch::Tensor activate(const torch::Tensor& x, space::Activation act);
-
-/// Re-strides every 4-D parameter (and BN-free buffers) to channels-last. LibTorch's C++ Module
-/// has no `to(memory_format)` and `contiguous(ChannelsLast)` leaves ambiguous shapes such as
-/// [C, 1, k, k] untouched, which silently disables channels-last (build-notes P3).
-void to_channels_last(torch::nn::Module& module);
-
-/// Sets LibTorch's intra-op thread count (it starts at 1 on this kind of machine) and pins
-/// OpenBLAS to one thread: our only BLAS calls are tiny matmuls (kernel transforms), and a
-/// pthread OpenBLAS beside LibTorch's OpenMP pool oversubscribes the cores (measured: +35% on
-/// the forward pass of the smallest network).
-void configure_cpu_threads(int threads);
-
-/// Whether a 4-D weight is laid out channels-last (channel stride 1). Unlike is_contiguous(), this
-/// also tells the layouts of ambiguous shapes such as [16, 1, 3, 3] apart.
-bool is_channels_last(const torch::Tensor& weight);
 
 /// Batch normalisation over the first C channels of a max-width BN. Running statistics are
 /// shared by every sub-network, so a sub-network is evaluated after `Supernet::recalibrate_bn`.
@@ -160,8 +148,5 @@ class SupernetImpl : public torch::nn::Module {
   space::Arch active_;
 };
 TORCH_MODULE(Supernet);
-
-/// Names of parameters that get no weight decay: BN parameters and biases (OFA "bn#bias").
-bool is_no_decay_parameter(const std::string& name);
 
 }  // namespace sparsenas::nn
