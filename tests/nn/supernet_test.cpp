@@ -41,31 +41,6 @@ TEST_F(SupernetTest, TransformMatricesStartAtIdentity) {
   for (auto& item : plain->named_parameters()) EXPECT_EQ(item.key().find("transform"), std::string::npos);
 }
 
-TEST_F(SupernetTest, DynamicBatchNormMatchesStaticOnSlice) {
-  DynamicBatchNorm dyn(16, 1e-5, 0.1);
-  randomize_state(*dyn);
-  torch::nn::BatchNorm2d ref(torch::nn::BatchNorm2dOptions(6).eps(1e-5).momentum(0.1));
-  {
-    torch::NoGradGuard no_grad;
-    ref->weight.copy_(dyn->bn->weight.narrow(0, 0, 6));
-    ref->bias.copy_(dyn->bn->bias.narrow(0, 0, 6));
-    ref->running_mean.copy_(dyn->bn->running_mean.narrow(0, 0, 6));
-    ref->running_var.copy_(dyn->bn->running_var.narrow(0, 0, 6));
-  }
-  const auto untouched = dyn->bn->running_mean.narrow(0, 6, 10).clone();
-  const auto x = torch::randn({4, 6, 5, 5});
-  dyn->eval();
-  ref->eval();
-  EXPECT_LT(max_diff(dyn(x), ref(x)), 1e-6);
-  // Training mode updates the running statistics of the slice only.
-  dyn->train();
-  ref->train();
-  EXPECT_LT(max_diff(dyn(x), ref(x)), 1e-5);
-  EXPECT_LT(max_diff(dyn->bn->running_mean.narrow(0, 0, 6), ref->running_mean), 1e-6);
-  EXPECT_LT(max_diff(dyn->bn->running_var.narrow(0, 0, 6), ref->running_var), 1e-6);
-  EXPECT_TRUE(torch::equal(dyn->bn->running_mean.narrow(0, 6, 10), untouched));
-}
-
 TEST_F(SupernetTest, ElasticKernelMatchesOfaTransformChain) {
   const SearchSpace space = small_space("ofa-mbv3");
   Supernet net(space);

@@ -13,6 +13,7 @@
 
 #include "sparsenas/nn/channels_last.h"
 #include "sparsenas/nn/cpu_threads.h"
+#include "sparsenas/nn/dynamic_batch_norm.h"
 #include "sparsenas/nn/functional.h"
 #include "sparsenas/nn/weight_decay.h"
 #include "sparsenas/space/search_space.h"
@@ -20,30 +21,6 @@
 namespace sparsenas::nn {
 
 class StaticNetImpl;
-
-/// Batch normalisation over the first C channels of a max-width BN. Running statistics are
-/// shared by every sub-network, so a sub-network is evaluated after `Supernet::recalibrate_bn`.
-class DynamicBatchNormImpl : public torch::nn::Module {
- public:
-  DynamicBatchNormImpl(int64_t max_channels, double eps, double momentum);
-  /// `x`: [N, C, H, W] with C <= max_channels.
-  torch::Tensor forward(const torch::Tensor& x);
-
-  /// While recalibrating, forward normalises with the batch statistics and accumulates the
-  /// per-batch mean and biased variance, weighted by batch size (OFA set_running_statistics).
-  void begin_recalibration();
-  /// Writes the plain averages into running_mean[:C] / running_var[:C].
-  void end_recalibration();
-
-  torch::nn::BatchNorm2d bn{nullptr};
-
- private:
-  double eps_, momentum_;
-  bool recalibrating_ = false;
-  torch::Tensor sum_mean_, sum_var_;
-  int64_t seen_ = 0, channels_ = 0;
-};
-TORCH_MODULE(DynamicBatchNorm);
 
 /// One elastic inverted-residual block (MBConv): [1x1 expand, BN, act] -> [depthwise k x k,
 /// BN, act, (SE)] -> [1x1 project, BN] (+ identity shortcut when stride 1 and in == out).
