@@ -1,10 +1,10 @@
-// Unit tests for src/sparsenas/nn: every dynamic layer against a static LibTorch layer, the
-// extracted network against the supernet, and analytic MACs against a count over the real module.
+// Unit tests for src/sparsenas/nn/supernet.h: channel re-sort of the whole network, BN
+// recalibration, and validation of the active architecture. The layers and extraction have their
+// own tests (dynamic_batch_norm_test, elastic_block_test, extract_test, ...).
 #include "sparsenas/nn/supernet.h"
 
 #include <gtest/gtest.h>
 
-#include "sparsenas/nn/static_net.h"
 #include "sparsenas/core/error.h"
 #include "support/randomize_state.h"
 #include "support/seeded_test.h"
@@ -15,7 +15,6 @@ namespace {
 
 using space::Arch;
 using space::SearchSpace;
-using sparsenas::Rng;
 
 using test::randomize_state;
 using test::small_space;
@@ -23,48 +22,6 @@ using test::small_space;
 double max_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
 
 class SupernetTest : public test::SeededTest {};
-
-// The central guarantee: for random architectures of every space, the extracted static network
-// computes what the supernet computes (eval mode).
-TEST_F(SupernetTest, ExtractedNetworkEqualsSupernet) {
-  for (const std::string& name : SearchSpace::builtin_names()) {
-    const SearchSpace space = small_space(name, 32, 3);
-    Supernet net(space, SupernetOptions{name != "compofa"});
-    randomize_state(*net);
-    net->eval();
-    Rng rng(5);
-    std::vector<Arch> archs = {space.max_arch(), space.min_arch()};
-    for (int i = 0; i < 6; ++i) archs.push_back(space.sample(rng));
-    const auto x = torch::randn({3, 3, 32, 32});
-    for (const Arch& arch : archs) {
-      net->set_active(arch);
-      auto sub = net->extract(arch);
-      torch::NoGradGuard no_grad;
-      const auto expected = net->forward(x);
-      const auto actual = sub->forward(x);
-      EXPECT_LE(max_diff(expected, actual), 1e-5) << name << " " << arch.to_string();
-      EXPECT_EQ(actual.sizes(), (std::vector<int64_t>{3, 10}));
-    }
-  }
-}
-
-TEST_F(SupernetTest, AnalyticMacsAndParamsEqualCountsOverRealModule) {
-  for (const std::string& name : SearchSpace::builtin_names()) {
-    for (auto [resolution, channels] : {std::pair{28, 1}, std::pair{32, 3}, std::pair{64, 3}}) {
-      const SearchSpace space = small_space(name, resolution, channels);
-      Rng rng(9);
-      std::vector<Arch> archs = {space.max_arch(), space.min_arch()};
-      for (int i = 0; i < 5; ++i) archs.push_back(space.sample(rng));
-      for (const Arch& arch : archs) {
-        StaticNet net(space, arch);
-        EXPECT_EQ(net->count_macs(resolution, resolution), space.macs(arch)) << name << " " << arch.to_string();
-        int64_t params = 0;
-        for (const auto& p : net->parameters()) params += p.numel();
-        EXPECT_EQ(params, space.params(arch)) << name << " " << arch.to_string();
-      }
-    }
-  }
-}
 
 TEST_F(SupernetTest, ChannelResortKeepsTheFunctionAndOrdersImportance) {
   const SearchSpace space = small_space("ofa-mbv3");

@@ -51,7 +51,7 @@ class SupernetImpl : public torch::nn::Module {
 
   /// A static network holding copies of the active slices (transformed kernels, sliced BN
   /// statistics). Eval-mode outputs equal this supernet's for the same arch. Same device, and
-  /// channels-last when this supernet is.
+  /// channels-last when this supernet is. Defined in extract.cpp.
   std::shared_ptr<StaticNetImpl> extract(const space::Arch& arch) const;
 
   /// Recalibration of BN statistics for the active network: call `begin`, run forward on the
