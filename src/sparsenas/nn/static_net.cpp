@@ -1,7 +1,8 @@
 #include "sparsenas/nn/static_net.h"
 
 #include "sparsenas/core/error.h"
-#include "sparsenas/nn/supernet.h"
+#include "sparsenas/nn/channels_last.h"
+#include "sparsenas/nn/functional.h"
 
 namespace sparsenas::nn {
 

@@ -1,102 +1,27 @@
 #pragma once
 // The elastic supernet: one set of maximum-size weights; set_active(arch) then forward(x).
-// Elastic kernel (centre crop + per-block transform matrices, OFA), elastic expand (first `mid`
-// channels, with L1 re-sorting), elastic depth (first d blocks of a stage), dynamic BN and SE.
+// Elastic kernel and expand live in its blocks (elastic_block.h); the supernet adds elastic depth
+// (first d blocks of a stage), the fixed stem and head, and extraction of a static network.
+//
+// Also includes the headers of the layers and helpers it is built from, which all lived here
+// before, so that including supernet.h still gives the whole nn library's supernet API.
 
 #include <memory>
-#include <string>
 #include <vector>
 
 #include <torch/torch.h>
 
+#include "sparsenas/nn/channels_last.h"
+#include "sparsenas/nn/cpu_threads.h"
+#include "sparsenas/nn/dynamic_batch_norm.h"
+#include "sparsenas/nn/elastic_block.h"
+#include "sparsenas/nn/functional.h"
+#include "sparsenas/nn/weight_decay.h"
 #include "sparsenas/space/search_space.h"
 
 namespace sparsenas::nn {
 
 class StaticNetImpl;
-
-/// Applies a search-space activation.
-torch::Tensor activate(const torch::Tensor& x, space::Activation act);
-
-/// Re-strides every 4-D parameter (and BN-free buffers) to channels-last. LibTorch's C++ Module
-/// has no `to(memory_format)` and `contiguous(ChannelsLast)` leaves ambiguous shapes such as
-/// [C, 1, k, k] untouched, which silently disables channels-last (build-notes P3).
-void to_channels_last(torch::nn::Module& module);
-
-/// Sets LibTorch's intra-op thread count (it starts at 1 on this kind of machine) and pins
-/// OpenBLAS to one thread: our only BLAS calls are tiny matmuls (kernel transforms), and a
-/// pthread OpenBLAS beside LibTorch's OpenMP pool oversubscribes the cores (measured: +35% on
-/// the forward pass of the smallest network).
-void configure_cpu_threads(int threads);
-
-/// Whether a 4-D weight is laid out channels-last (channel stride 1). Unlike is_contiguous(), this
-/// also tells the layouts of ambiguous shapes such as [16, 1, 3, 3] apart.
-bool is_channels_last(const torch::Tensor& weight);
-
-/// Batch normalisation over the first C channels of a max-width BN. Running statistics are
-/// shared by every sub-network, so a sub-network is evaluated after `Supernet::recalibrate_bn`.
-class DynamicBatchNormImpl : public torch::nn::Module {
- public:
-  DynamicBatchNormImpl(int64_t max_channels, double eps, double momentum);
-  /// `x`: [N, C, H, W] with C <= max_channels.
-  torch::Tensor forward(const torch::Tensor& x);
-
-  /// While recalibrating, forward normalises with the batch statistics and accumulates the
-  /// per-batch mean and biased variance, weighted by batch size (OFA set_running_statistics).
-  void begin_recalibration();
-  /// Writes the plain averages into running_mean[:C] / running_var[:C].
-  void end_recalibration();
-
-  torch::nn::BatchNorm2d bn{nullptr};
-
- private:
-  double eps_, momentum_;
-  bool recalibrating_ = false;
-  torch::Tensor sum_mean_, sum_var_;
-  int64_t seen_ = 0, channels_ = 0;
-};
-TORCH_MODULE(DynamicBatchNorm);
-
-/// One elastic inverted-residual block (MBConv): [1x1 expand, BN, act] -> [depthwise k x k,
-/// BN, act, (SE)] -> [1x1 project, BN] (+ identity shortcut when stride 1 and in == out).
-class ElasticBlockImpl : public torch::nn::Module {
- public:
-  ElasticBlockImpl(const space::SearchSpace& space, int slot, bool kernel_transform);
-
-  /// Active kernel size and expand ratio for the next forward calls.
-  void set_active(int kernel_size, int expand_ratio);
-  torch::Tensor forward(const torch::Tensor& x);
-
-  /// The depthwise kernel of the active size for the first `mid` channels, transformed as OFA:
-  /// k < stored: centre crop, flatten, multiply by the transform matrix, step by step.
-  /// [mid, 1, k, k]
-  torch::Tensor depthwise_weight(int64_t mid, int kernel_size) const;
-
-  /// Sorts the middle channels by the L1 norm of the projection weights reading them, descending
-  /// (OFA re_organize_middle_weights). `expand_stage > 0` sorts only inside the segments defined
-  /// by the nested widths of the expand choices, keeping the nesting of earlier phases.
-  void reorganize_channels(const std::vector<int>& expand_choices, int expand_stage);
-
-  space::BlockLayout layout;
-  int64_t max_mid = 0, max_se = 0;
-  int active_kernel = 0, active_expand = 0;
-  int64_t active_mid = 0;
-
-  torch::Tensor expand_weight;   ///< [max_mid, in, 1, 1]
-  DynamicBatchNorm expand_bn{nullptr};
-  torch::Tensor dw_weight;       ///< [max_mid, 1, K, K]
-  std::vector<torch::Tensor> transforms;  ///< per step K->k: [k*k, k*k], identity-initialised
-  std::vector<int> transform_sizes;       ///< the target size of each transform, descending
-  DynamicBatchNorm dw_bn{nullptr};
-  torch::Tensor se_reduce_weight, se_reduce_bias, se_expand_weight, se_expand_bias;
-  torch::Tensor project_weight;  ///< [out, max_mid, 1, 1]
-  DynamicBatchNorm project_bn{nullptr};
-
- private:
-  const space::SearchSpace* space_;
-  int slot_;
-};
-TORCH_MODULE(ElasticBlock);
 
 /// Construction options of the supernet.
 struct SupernetOptions {
@@ -126,7 +51,7 @@ class SupernetImpl : public torch::nn::Module {
 
   /// A static network holding copies of the active slices (transformed kernels, sliced BN
   /// statistics). Eval-mode outputs equal this supernet's for the same arch. Same device, and
-  /// channels-last when this supernet is.
+  /// channels-last when this supernet is. Defined in extract.cpp.
   std::shared_ptr<StaticNetImpl> extract(const space::Arch& arch) const;
 
   /// Recalibration of BN statistics for the active network: call `begin`, run forward on the
@@ -160,8 +85,5 @@ class SupernetImpl : public torch::nn::Module {
   space::Arch active_;
 };
 TORCH_MODULE(Supernet);
-
-/// Names of parameters that get no weight decay: BN parameters and biases (OFA "bn#bias").
-bool is_no_decay_parameter(const std::string& name);
 
 }  // namespace sparsenas::nn

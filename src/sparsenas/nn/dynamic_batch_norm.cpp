@@ -1,0 +1,55 @@
+#include "sparsenas/nn/dynamic_batch_norm.h"
+
+#include "sparsenas/core/error.h"
+#include "sparsenas/nn/functional.h"
+
+namespace sparsenas::nn {
+
+using detail::head0;
+
+DynamicBatchNormImpl::DynamicBatchNormImpl(int64_t max_channels, double eps, double momentum)
+    : eps_(eps), momentum_(momentum) {
+  bn = register_module("bn", torch::nn::BatchNorm2d(
+                                 torch::nn::BatchNorm2dOptions(max_channels).eps(eps).momentum(momentum)));
+}
+
+torch::Tensor DynamicBatchNormImpl::forward(const torch::Tensor& x) {
+  const int64_t c = x.size(1);
+  SNAS_INTERNAL_ASSERT(c <= bn->weight.size(0), "BN input has ", c, " channels, max ", bn->weight.size(0));
+  const torch::Tensor weight = head0(bn->weight, c), bias = head0(bn->bias, c);
+  if (recalibrating_) {
+    // OFA set_running_statistics: normalise with this batch's statistics and remember them.
+    const torch::Tensor mean = x.mean({0, 2, 3});
+    const torch::Tensor var = (x - mean.view({1, c, 1, 1})).pow(2).mean({0, 2, 3});
+    if (!sum_mean_.defined()) {
+      sum_mean_ = torch::zeros_like(mean);
+      sum_var_ = torch::zeros_like(var);
+      channels_ = c;
+    }
+    SNAS_INTERNAL_ASSERT(c == channels_, "BN width changed during recalibration");
+    sum_mean_ += mean * x.size(0);
+    sum_var_ += var * x.size(0);
+    seen_ += x.size(0);
+    return torch::batch_norm(x, weight, bias, mean, var, /*training=*/false, 0.0, eps_,
+                             /*cudnn_enabled=*/true);
+  }
+  return torch::batch_norm(x, weight, bias, head0(bn->running_mean, c), head0(bn->running_var, c),
+                           is_training(), momentum_, eps_, /*cudnn_enabled=*/true);
+}
+
+void DynamicBatchNormImpl::begin_recalibration() {
+  recalibrating_ = true;
+  sum_mean_ = sum_var_ = torch::Tensor();
+  seen_ = channels_ = 0;
+}
+
+void DynamicBatchNormImpl::end_recalibration() {
+  recalibrating_ = false;
+  if (seen_ == 0) return;  // this BN was not used by the active network
+  torch::NoGradGuard no_grad;
+  bn->running_mean.narrow(0, 0, channels_).copy_(sum_mean_ / static_cast<double>(seen_));
+  bn->running_var.narrow(0, 0, channels_).copy_(sum_var_ / static_cast<double>(seen_));
+  sum_mean_ = sum_var_ = torch::Tensor();
+}
+
+}  // namespace sparsenas::nn
