@@ -22,6 +22,7 @@
 #include "support/seeded_test.h"
 #include "support/small_space.h"
 #include "support/temp_dir.h"
+#include "support/tensor_compare.h"
 
 namespace sparsenas::exporter {
 namespace {
@@ -52,7 +53,7 @@ torch::Tensor run_module(torch::jit::Module& module, const torch::Tensor& x) {
   return module.forward({x}).toTensor();
 }
 
-double max_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+using test::max_diff;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

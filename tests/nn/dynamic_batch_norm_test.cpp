@@ -5,13 +5,14 @@
 
 #include "support/randomize_state.h"
 #include "support/seeded_test.h"
+#include "support/tensor_compare.h"
 
 namespace sparsenas::nn {
 namespace {
 
 using test::randomize_state;
 
-double max_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+using test::max_diff;
 
 class DynamicBatchNormTest : public test::SeededTest {};
 

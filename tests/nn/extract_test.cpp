@@ -8,6 +8,7 @@
 #include "support/randomize_state.h"
 #include "support/seeded_test.h"
 #include "support/small_space.h"
+#include "support/tensor_compare.h"
 
 namespace sparsenas::nn {
 namespace {
@@ -19,7 +20,7 @@ using sparsenas::Rng;
 using test::randomize_state;
 using test::small_space;
 
-double max_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+using test::max_diff;
 
 class ExtractTest : public test::SeededTest {};
 
