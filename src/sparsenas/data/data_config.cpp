@@ -7,6 +7,10 @@
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/log.h"
 #include "sparsenas/core/random.h"
+#include "sparsenas/data/cifar_reader.h"
+#include "sparsenas/data/fashion_mnist.h"
+#include "sparsenas/data/idx_reader.h"
+#include "sparsenas/data/image_folder.h"
 
 namespace sparsenas::data {
 namespace fs = std::filesystem;

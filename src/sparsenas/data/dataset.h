@@ -1,11 +1,11 @@
 #pragma once
-// In-memory image classification datasets and their loaders (IDX/MNIST, CIFAR binary, image
-// folders).
+// An in-memory image classification dataset and the helpers that work on it (channel statistics,
+// a portable random permutation, resizing). The file-format readers live in their own headers,
+// which this one includes at its end so that every loader stays declared by `dataset.h`.
 
 #include <torch/types.h>
 
 #include <cstdint>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -59,56 +59,6 @@ struct ChannelStats {
 /// result does not depend on summation order). Throws on an empty dataset.
 ChannelStats channel_stats(const Dataset& dataset);
 
-/// Loads an MNIST-style IDX pair: `images_path` (magic 0x00000803, dims N, H, W big-endian, then
-/// N*H*W uint8) and `labels_path` (magic 0x00000801, dim N, then N uint8). Either file may be
-/// gzip-compressed or plain; the format is detected from the content, not the name.
-///
-/// `class_names` empty: the classes are "0", "1", ... up to the largest label. Otherwise every
-/// label must be < `class_names.size()`.
-/// Errors (`sparsenas::Error`, naming the file, the field, expected and actual): missing file,
-/// wrong magic number, truncated or over-long file, image/label count mismatch, label out of
-/// range, no images, fewer than two classes.
-Dataset load_idx(const std::filesystem::path& images_path, const std::filesystem::path& labels_path,
-                 const std::vector<std::string>& class_names = {});
-
-/// The directory holding Fashion-MNIST's four IDX files (`train-images-idx3-ubyte`,
-/// `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each with or
-/// without `.gz`). Looks in `$SNAS_FASHION_MNIST_DIR` when that is set (and then only there),
-/// else in /usr/share/datasets/fashion-mnist (Debian package `dataset-fashion-mnist`).
-/// Throws `sparsenas::Error` naming the directory, the missing file and how to install it.
-std::filesystem::path find_fashion_mnist();
-
-/// The ten Fashion-MNIST class names: "T-shirt/top", "Trouser", ..., "Ankle boot".
-const std::vector<std::string>& fashion_mnist_class_names();
-
-/// Path of the IDX file `stem` (e.g. "train-images-idx3-ubyte") in `dir`: `stem.gz` if it exists,
-/// else `stem`. Throws `sparsenas::Error` naming both candidates when neither exists.
-std::filesystem::path find_idx_file(const std::filesystem::path& dir, const std::string& stem);
-
-/// Loads the CIFAR binary format. `num_classes` is 10 or 100.
-///
-/// `dir_or_file` is either one `.bin` file or a directory (the extracted `cifar-10-batches-bin/`
-/// or `cifar-100-binary/`, or its parent). From a directory, `train` picks `data_batch_1..5.bin`
-/// (CIFAR-10) / `train.bin` (CIFAR-100), or else `test_batch.bin` / `test.bin`; `train` is ignored
-/// for a single file.
-/// Records are 1 label byte + 3072 pixel bytes (CIFAR-10), or 1 coarse + 1 fine label byte + 3072
-/// (CIFAR-100; the fine label is used). Class names come from `batches.meta.txt` /
-/// `fine_label_names.txt` beside the data when present (CIFAR-10 has built-in defaults; CIFAR-100
-/// falls back to "0".."99"). Errors name the file: missing file, size not a multiple of the record
-/// size, label out of range, names file with the wrong number of lines.
-Dataset load_cifar(const std::filesystem::path& dir_or_file, int num_classes, bool train = true);
-
-/// Loads `dir/<class>/<image>`: one sub-folder per class, class names = the sorted folder names
-/// (hidden entries skipped). Files ending in .png, .jpg, .jpeg or .bmp (any case) are decoded with
-/// stb_image; other files are ignored.
-///
-/// `image_size` > 0: every image is resized (bilinear) to image_size x image_size when it differs.
-/// `image_size` = 0: images are kept at their native size, which must then be the same for all.
-/// `channels` is 1 (grayscale) or 3 (RGB); images are converted as needed.
-/// Errors name the file or folder: undecodable image, size mismatch, empty class folder, fewer
-/// than two classes.
-Dataset load_image_folder(const std::filesystem::path& dir, int image_size, int channels);
-
 /// A uniformly random permutation of 0..n-1 (Fisher-Yates over `std::mt19937_64` with unbiased
 /// rejection sampling): a pure function of (n, seed), identical on every platform and library.
 std::vector<int64_t> random_permutation(int64_t n, uint64_t seed);
@@ -118,3 +68,9 @@ std::vector<int64_t> random_permutation(int64_t n, uint64_t seed);
 torch::Tensor resize_images(const torch::Tensor& images, int64_t size);
 
 }  // namespace sparsenas::data
+
+// The readers, one per file format; each includes this header for `Dataset`.
+#include "sparsenas/data/cifar_reader.h"   // IWYU pragma: export
+#include "sparsenas/data/fashion_mnist.h"  // IWYU pragma: export
+#include "sparsenas/data/idx_reader.h"     // IWYU pragma: export
+#include "sparsenas/data/image_folder.h"   // IWYU pragma: export
