@@ -17,6 +17,7 @@
 #include "sparsenas/data/data_config.h"
 #include "sparsenas/train/train_config.h"
 #include "support/temp_dir.h"
+#include "support/error_of.h"
 
 namespace {
 
@@ -42,7 +43,7 @@ CliRun run(const std::string& args) {
   return r;
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using sparsenas::test::contains;
 
 TEST(CliSpaceTest, InfoJsonAt224MatchesOfa) {
   const CliRun r = run("space info --space ofa-mbv3 --json");

@@ -11,9 +11,7 @@ namespace {
 using nlohmann::json;
 using test::error_of;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 // A library config: named, delegated to its own functions when nested.
 struct InnerConfig {

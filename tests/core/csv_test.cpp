@@ -15,9 +15,7 @@ namespace {
 
 using test::error_of;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 TEST(CsvTest, ParsesQuotedFieldsDoubledQuotesAndLineBreaks) {
   const Table t = parse(

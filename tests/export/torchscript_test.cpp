@@ -55,7 +55,7 @@ torch::Tensor run_module(torch::jit::Module& module, const torch::Tensor& x) {
 
 using test::max_diff;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using test::contains;
 
 class TorchScriptTest : public test::SeededTest {
  protected:

@@ -27,9 +27,7 @@ using space::Arch;
 using space::SearchSpace;
 using test::error_of;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 // Pairs with a known "accuracy": 0.6 plus a fixed weighted sum of the OFA features (so depth
 // counts through which slots are active) plus small Gaussian noise. Two kinds of weights:

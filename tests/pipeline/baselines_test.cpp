@@ -28,7 +28,7 @@ using rundir::Manifest;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using test::contains;
 
 TEST(BaselinesTest, EveryMethodRunsEndToEndAndTheRunsCompare) {
   test::TempDir temp;

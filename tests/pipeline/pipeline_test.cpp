@@ -41,7 +41,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::error_of;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using test::contains;
 
 // ---------------------------------------------------------------------------------------------
 // RunConfig

@@ -32,9 +32,7 @@ using test::fashion_space;
 constexpr int64_t kMinMacs = 3'000'000;
 constexpr int64_t kInterval = 100'000;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 // The manifest of a finished run (numbers as in docs/run-directory.md's example).
 json manifest_json() {

@@ -16,9 +16,7 @@ namespace {
 using nlohmann::json;
 using test::error_of;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 TEST(ManifestTest, ParsesManifest) {
   const json j = {{"version", 1},

@@ -13,7 +13,7 @@ namespace {
 using nlohmann::json;
 using test::error_of;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using test::contains;
 
 TEST(RunDirTest, OpenRefusesWhatIsNotARunDirectory) {
   test::TempDir dir;

@@ -1,5 +1,5 @@
 #pragma once
-// The message of the sparsenas::Error that `f` throws, or "(no error)".
+// The message of the sparsenas::Error that `f` throws, or "(no error)", and a substring check for it.
 
 #include <functional>
 #include <string>
@@ -15,6 +15,11 @@ inline std::string error_of(const std::function<void()>& f) {
     return e.what();
   }
   return "(no error)";
+}
+
+/// Whether `text` holds `part` (for checking that a message names a field, a file, a value).
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
 }
 
 }  // namespace sparsenas::test
