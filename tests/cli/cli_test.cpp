@@ -182,6 +182,10 @@ TEST(CliTrainTest, TrainEvalAndRefuseOverwrite) {
   EXPECT_EQ(result["test"]["images"], 256);
   EXPECT_TRUE(std::filesystem::exists(out + "/checkpoint.pt"));
   EXPECT_TRUE(std::filesystem::exists(out + "/config.json"));
+  // stderr is a pipe here, as in a log file: progress comes as plain lines, the last at 100%.
+  EXPECT_TRUE(contains(r.err, "epoch 1/2 32/32 (100%) ")) << r.err;
+  EXPECT_TRUE(contains(r.err, " step/s ETA 0:00 loss ")) << r.err;
+  EXPECT_FALSE(contains(r.err, "\r")) << r.err;
 
   r = run("eval --checkpoint " + out + "/checkpoint.pt --split test --json --threads 1");
   ASSERT_EQ(r.code, 0) << r.err;

@@ -12,11 +12,34 @@ namespace {
 std::mutex g_mutex;
 bool g_bar_on_screen = false;
 
-bool progress_enabled() {
-  if (const char* env = std::getenv("SNAS_PROGRESS")) return std::string(env) != "0";
-  return isatty(STDERR_FILENO) != 0;
-}
 }  // namespace
+
+ProgressMode progress_mode(const char* env, bool stderr_is_terminal) {
+  const std::string value = env ? env : "";
+  if (value == "0") return ProgressMode::kOff;
+  if (value == "1" || value == "bar") return ProgressMode::kBar;
+  if (value == "lines") return ProgressMode::kLines;
+  return stderr_is_terminal ? ProgressMode::kBar : ProgressMode::kLines;
+}
+
+bool progress_line_due(int64_t done, int64_t total, int64_t last_done, double seconds_since_last) {
+  if (done <= last_done) return false;
+  if (done >= total || seconds_since_last >= kLineSeconds) return true;
+  if (total <= 0) return false;
+  // The next multiple of kLineFraction * total after the last line.
+  const auto tenth = [total](int64_t d) { return static_cast<int64_t>(d / (kLineFraction * total)); };
+  return tenth(done) > tenth(last_done);
+}
+
+std::string progress_text(const std::string& label, int64_t done, int64_t total, double rate, const std::string& unit,
+                          double eta_seconds, const std::string& extra) {
+  const double percent = total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 0.0;
+  char buffer[512];
+  std::snprintf(buffer, sizeof buffer, "%s %lld/%lld (%.0f%%) %.1f %s/s ETA %s%s%s", label.c_str(),
+                static_cast<long long>(done), static_cast<long long>(total), percent, rate, unit.c_str(),
+                format_duration(eta_seconds).c_str(), extra.empty() ? "" : " ", extra.c_str());
+  return buffer;
+}
 
 void write_stderr_line(const std::string& line) {
   std::lock_guard<std::mutex> lock(g_mutex);
@@ -48,7 +71,7 @@ Progress::Progress(std::string label, int64_t total, std::string unit)
       total_(total),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_),
-      enabled_(progress_enabled()) {}
+      mode_(progress_mode(std::getenv("SNAS_PROGRESS"), isatty(STDERR_FILENO) != 0)) {}
 
 Progress::~Progress() { finish(); }
 
@@ -59,16 +82,39 @@ double Progress::elapsed_s() const {
 void Progress::step(int64_t n, const std::string& extra) {
   done_ += n;
   if (!extra.empty()) extra_ = extra;
-  draw(done_ >= total_);
+  if (mode_ == ProgressMode::kLines) {
+    write_line();
+  } else {
+    draw(done_ >= total_);
+  }
+}
+
+void Progress::skip(int64_t n) {
+  done_ += n;
+  start_done_ = done_;
+  last_line_done_ = done_;
+}
+
+void Progress::write_line() {
+  if (finished_) return;
+  const auto now = std::chrono::steady_clock::now();
+  const double since = std::chrono::duration<double>(now - last_draw_).count();
+  if (done_ == start_done_ || !progress_line_due(done_, total_, last_line_done_, since)) return;
+  last_draw_ = now;
+  last_line_done_ = done_;
+  const double elapsed = elapsed_s();
+  const double rate = elapsed > 0 ? (done_ - start_done_) / elapsed : 0.0;
+  const double eta = rate > 0 ? (total_ - done_) / rate : NAN;
+  write_stderr_line(progress_text(label_, done_, total_, rate, unit_, eta, extra_) + "\n");
 }
 
 void Progress::draw(bool force) {
-  if (!enabled_ || finished_) return;
+  if (mode_ != ProgressMode::kBar || finished_) return;
   const auto now = std::chrono::steady_clock::now();
   if (!force && now - last_draw_ < std::chrono::milliseconds(200)) return;
   last_draw_ = now;
   const double elapsed = elapsed_s();
-  const double rate = elapsed > 0 ? done_ / elapsed : 0.0;
+  const double rate = elapsed > 0 ? (done_ - start_done_) / elapsed : 0.0;
   const double eta = rate > 0 ? (total_ - done_) / rate : NAN;
   constexpr int kWidth = 24;
   const double fraction = total_ > 0 ? std::min(1.0, static_cast<double>(done_) / total_) : 0.0;
@@ -88,7 +134,10 @@ void Progress::draw(bool force) {
 }
 
 void Progress::finish() {
-  if (!enabled_ || finished_) return;
+  if (mode_ != ProgressMode::kBar || finished_) {
+    finished_ = true;
+    return;
+  }
   finished_ = true;
   std::lock_guard<std::mutex> lock(g_mutex);
   if (g_bar_on_screen) {

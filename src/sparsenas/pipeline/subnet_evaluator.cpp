@@ -33,7 +33,7 @@ data::Dataset first_images(const data::Dataset& d, int64_t n) {
 
 void run_loop(const ResumableLoop& loop) {
   Progress progress(loop.label, static_cast<int64_t>(loop.total), "net");
-  progress.step(static_cast<int64_t>(loop.done));
+  progress.skip(static_cast<int64_t>(loop.done));
   for (size_t i = loop.done; i < loop.total; ++i) {
     if (train::stop_requested()) {
       if (!loop.save) throw Interrupted(loop.label + " interrupted; nothing written");
