@@ -1,6 +1,7 @@
 #include "sparsenas/pipeline/methods.h"
 
 #include <algorithm>
+#include <map>
 
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/pipeline/stages.h"
@@ -215,21 +216,30 @@ json shared_settings(const RunConfig& c) {
 }
 
 std::vector<MethodStage> method_stages(const std::string& method) {
-  std::vector<MethodStage> t;
-  if (method == "sparsenas") t = sparsenas_table();
-  else if (method == "ofa") t = ofa_table();
-  else if (method == "compofa") t = compofa_table();
-  else if (method == "spos") t = spos_table();
-  else if (method == "random-subspace") t = random_subspace_table();
-  else {
+  using Table = std::vector<MethodStage> (*)();
+  static const std::map<std::string, Table> tables = {{"sparsenas", sparsenas_table},
+                                                      {"ofa", ofa_table},
+                                                      {"compofa", compofa_table},
+                                                      {"spos", spos_table},
+                                                      {"random-subspace", random_subspace_table}};
+  const auto it = tables.find(method);
+  if (it == tables.end()) {
     std::string list;
     for (const auto& m : method_names()) list += (list.empty() ? "" : ", ") + m;
     SNAS_FAIL("unknown method \"", method, "\" (valid: ", list, ")");
   }
+  std::vector<MethodStage> t = it->second();
   std::vector<std::string> before;
   for (const MethodStage& s : t) before.push_back(s.name);
   t.push_back({"report", [](const RunConfig&) { return json::object(); }, before, {rd::kReport}, {}, run_report});
   return t;
+}
+
+bool method_has_stage(const std::string& method, const std::string& stage) {
+  for (const MethodStage& s : method_stages(method)) {
+    if (s.name == stage) return true;
+  }
+  return false;
 }
 
 std::vector<std::string> stage_names(const std::string& method) {

@@ -30,6 +30,9 @@ struct MethodStage {
 /// method, listing the valid ones.
 std::vector<MethodStage> method_stages(const std::string& method);
 
+/// Whether `method`'s table has a stage named `stage` (e.g. "proxy": only sparsenas trains one).
+bool method_has_stage(const std::string& method, const std::string& stage);
+
 /// The settings every stage depends on (a change reruns everything): method, space, width, data.
 nlohmann::json shared_settings(const RunConfig& config);
 

@@ -13,6 +13,7 @@
 #include "sparsenas/core/random.h"
 #include "sparsenas/data/data_config.h"
 #include "sparsenas/nn/supernet.h"
+#include "sparsenas/pipeline/methods.h"
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/pipeline/run_config.h"
 #include "sparsenas/pipeline/subnet_evaluator.h"
@@ -97,7 +98,7 @@ SpaceStats compute_space_stats(const fs::path& run_dir, const std::string& which
   SNAS_CHECK(!sizes.empty(), "--samples: give at least one sample size");
   const rundir::RunDir run = rundir::open_run(run_dir);
   const RunConfig config = run_config_of(run);
-  SNAS_CHECK(which == "sparse" || config.method == "sparsenas", "--run ", run_dir, ": method ", config.method,
+  SNAS_CHECK(which == "sparse" || method_has_stage(config.method, "proxy"), "--run ", run_dir, ": method ", config.method,
              " trains no proxy supernet; use --supernet sparse (its final supernet)");
   const char* artifact = which == "proxy" ? rundir::kProxy : rundir::kSupernet;
   run.require({artifact});

@@ -11,6 +11,7 @@
 #include "sparsenas/core/hash.h"
 #include "sparsenas/core/log.h"
 #include "sparsenas/core/random.h"
+#include "sparsenas/pipeline/methods.h"
 #include "sparsenas/pipeline/stages.h"
 #include "sparsenas/rundir/artifacts.h"
 #include "sparsenas/search/sparse_space.h"
@@ -118,7 +119,7 @@ void run_supernet(RunContext& ctx, StageRecord& rec, bool whole_space) {
   }
   const bool from_teacher = config.supernet_stage.init == "teacher";
   const fs::path init_from = ctx.path(from_teacher ? rundir::kTeacher : rundir::kProxy);
-  SNAS_CHECK(from_teacher || config.method == "sparsenas",
+  SNAS_CHECK(from_teacher || method_has_stage(config.method, "proxy"),
              "supernet_stage.init \"proxy\" needs method sparsenas (only it trains a proxy), got method ",
              config.method);
   auto init = [&](nn::SupernetImpl& net) {
