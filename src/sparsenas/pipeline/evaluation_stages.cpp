@@ -150,7 +150,8 @@ void run_family(RunContext& ctx, StageRecord& rec) {
   search::FamilyTable(rows).write_csv(ctx.path(rundir::kFamily));
   fs::remove(partial);
 
-  // The teacher on the same images, for the report (Table 7).
+  // The teacher on the same images, for the report (Table 7). It keeps its own BN statistics (it
+  // was trained alone), so its evaluator has no recalibration set.
   nn::Supernet teacher = ctx.load_supernet(ctx.path(rundir::kTeacher));  // same options as the run
   SubnetEvaluator teacher_eval(*teacher, data::Dataset{}, d.mean, d.std, config.supernet.bn_recal_batch,
                                config.supernet.eval_batch, ctx.device());

@@ -12,11 +12,7 @@ namespace sparsenas::pipeline {
 
 namespace fs = std::filesystem;
 
-int RunContext::threads() const {
-  train::TrainConfig t;
-  t.threads = config_.threads;
-  return static_cast<int>(train::resolved_threads(t));
-}
+int RunContext::threads() const { return static_cast<int>(train::resolved_threads(config_.threads)); }
 
 const data::Splits& RunContext::splits() {
   if (!splits_) splits_ = data::load_splits(config_.data);

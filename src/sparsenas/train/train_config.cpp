@@ -65,10 +65,12 @@ void to_json(json& j, const TrainConfig& c) { j = config_fields::to_json(c); }
 
 void from_json(const json& j, TrainConfig& c) { config_fields::read(j, c, TrainConfig::kName); }
 
-int64_t resolved_threads(const TrainConfig& config) {
-  if (config.threads > 0) return config.threads;
+int64_t resolved_threads(int64_t threads) {
+  if (threads > 0) return threads;
   const unsigned cores = std::thread::hardware_concurrency();
   return cores == 0 ? 1 : static_cast<int64_t>(cores);
 }
+
+int64_t resolved_threads(const TrainConfig& config) { return resolved_threads(config.threads); }
 
 }  // namespace sparsenas::train

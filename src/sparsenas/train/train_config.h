@@ -111,5 +111,7 @@ void from_json(const nlohmann::json& json, TrainConfig& config);
 
 /// The thread count `threads` stands for: itself when > 0, else the number of hardware cores.
 int64_t resolved_threads(const TrainConfig& config);
+/// The same for a bare thread setting (0 = all hardware cores).
+int64_t resolved_threads(int64_t threads);
 
 }  // namespace sparsenas::train
