@@ -106,6 +106,17 @@ TEST(RunConfigTest, BaselinesFollowOfaAndCompofaAndScaleByOneFactor) {
   // quick: every phase at 4/150 of the paper's epochs, rounded, at least 1.
   const RunConfig quick = resolve_run_config("quick", nullptr, json{{"threads", 1}});
   EXPECT_EQ(quick.supernet.epochs, 4);
+  // Issue 12: pairs that can rank. The paper's 1,000 pairs at standard and paper, each on the whole
+  // validation split (5,000 images); quick's 120 pairs on a 5,000-image split, its family on 2,000.
+  EXPECT_EQ(paper.pairs.count, 1000);
+  EXPECT_EQ(paper.pairs.val_images, 0);
+  const RunConfig standard_preset = resolve_run_config("standard", nullptr, json{{"threads", 1}});
+  EXPECT_EQ(standard_preset.pairs.count, 1000);
+  EXPECT_EQ(standard_preset.pairs.val_images, 0);
+  EXPECT_EQ(standard_preset.data.val_size, 5000);
+  EXPECT_EQ(quick.data.val_size, 5000);
+  EXPECT_EQ(quick.pairs.val_images, 0);
+  EXPECT_EQ(quick.family.val_images, 2000);
   EXPECT_EQ(quick.ofa.kernel.epochs, 3);
   EXPECT_EQ(quick.ofa.depth_warmup.epochs, 1);
   EXPECT_EQ(quick.ofa.depth.epochs, 3);

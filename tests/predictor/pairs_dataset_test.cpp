@@ -69,7 +69,7 @@ TEST(PairsDatasetTest, HalfAccuraciesRoundTripAndAreOptional) {
   EXPECT_TRUE(d.has_halves());
   const auto with = dir.path() / "with.csv";
   d.write_csv(with);
-  EXPECT_EQ(read_file(with).substr(0, 52), "arch,macs,params,val_top1,val_top1_even,val_top1_odd\n");
+  EXPECT_EQ(read_file(with).substr(0, 53), "arch,macs,params,val_top1,val_top1_even,val_top1_odd\n");
   const PairsDataset back = PairsDataset::read_csv(with);
   ASSERT_EQ(back.size(), d.size());
   for (size_t i = 0; i < d.size(); ++i) {

@@ -443,7 +443,7 @@ TEST(ReportTest, MissingFamilyGivesNotAvailableNotes) {
 TEST(ReportTest, EmptyRunDirectoryGivesAReportOfNotAvailableSections) {
   test::TempDir temp;
   const ReportResult result = write_report(temp.path(), fast_options(true));
-  EXPECT_EQ(result.warnings.size(), 10u);  // config, manifest, 5 artifacts, 3 histories
+  EXPECT_EQ(result.warnings.size(), 11u);  // config, manifest, 6 artifacts, 3 histories
   EXPECT_TRUE(result.plots.empty());
   const std::string md = read_file(result.markdown);
   EXPECT_TRUE(contains(md, "| method | not recorded |"));
