@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "sparsenas/core/fs.h"
+#include "sparsenas/rundir/pairs_noise.h"
 #include "sparsenas/core/random.h"
 #include "sparsenas/data/batch_loader.h"
 #include "sparsenas/data/data_config.h"
@@ -105,6 +106,17 @@ TEST(RunConfigTest, BaselinesFollowOfaAndCompofaAndScaleByOneFactor) {
   // quick: every phase at 4/150 of the paper's epochs, rounded, at least 1.
   const RunConfig quick = resolve_run_config("quick", nullptr, json{{"threads", 1}});
   EXPECT_EQ(quick.supernet.epochs, 4);
+  // Issue 12: pairs that can rank. The paper's 1,000 pairs at standard and paper, each on the whole
+  // validation split (5,000 images); quick's 120 pairs on a 5,000-image split, its family on 2,000.
+  EXPECT_EQ(paper.pairs.count, 1000);
+  EXPECT_EQ(paper.pairs.val_images, 0);
+  const RunConfig standard_preset = resolve_run_config("standard", nullptr, json{{"threads", 1}});
+  EXPECT_EQ(standard_preset.pairs.count, 1000);
+  EXPECT_EQ(standard_preset.pairs.val_images, 0);
+  EXPECT_EQ(standard_preset.data.val_size, 5000);
+  EXPECT_EQ(quick.data.val_size, 5000);
+  EXPECT_EQ(quick.pairs.val_images, 0);
+  EXPECT_EQ(quick.family.val_images, 2000);
   EXPECT_EQ(quick.ofa.kernel.epochs, 3);
   EXPECT_EQ(quick.ofa.depth_warmup.epochs, 1);
   EXPECT_EQ(quick.ofa.depth.epochs, 3);
@@ -279,7 +291,7 @@ TEST_F(TinyRunTest, StagesArtifactsAndRerun) {
   EXPECT_EQ(first_->ran, stage_names());
   for (const char* file : {"config.json", "manifest.json", "teacher.pt", "proxy_supernet.pt", "pairs.csv",
                            "predictor/gbdt.json", "predictors.csv", "predictor/heldout.csv", "sparse_space.json",
-                           "supernet.pt", "family.csv", "report.md", "teacher/history.json"}) {
+                           "supernet.pt", "family.csv", "report.md", "teacher/history.json", "pairs_noise.json"}) {
     EXPECT_TRUE(fs::exists(run_ / file)) << file;
   }
   EXPECT_FALSE(fs::exists(run_ / "pairs.partial.csv"));
@@ -302,6 +314,11 @@ TEST_F(TinyRunTest, StagesArtifactsAndRerun) {
   // The artifacts agree with each other.
   const auto pairs = predictor::PairsDataset::read_csv(run_ / "pairs.csv");
   EXPECT_EQ(static_cast<int64_t>(pairs.size()), config_->pairs.count);
+  EXPECT_TRUE(pairs.has_halves());  // split-half accuracies, for pairs_noise.json
+  for (const auto& p : pairs.pairs) {  // tiny: 128 images in halves of 64: all = mean of the halves
+    EXPECT_NEAR(p.val_top1, 0.5 * (p.val_top1_even + p.val_top1_odd), 1e-12);
+  }
+  EXPECT_EQ(rundir::read_pairs_noise(run_ / "pairs_noise.json").networks, config_->pairs.count);
   const search::SparseSpace sparse = search::read_sparse_space(run_ / "sparse_space.json");
   EXPECT_EQ(static_cast<int64_t>(sparse.intervals.size() + sparse.unreachable.size()), 3);
   const search::FamilyTable family = search::FamilyTable::read_csv(run_ / "family.csv");

@@ -87,6 +87,42 @@ TEST(MetricsTest, KendallMatchesBruteForceOnContinuousData) {
   EXPECT_NEAR(kendall_tau(x, y), kendall_tau_brute_force(x, y), 1e-12);
 }
 
+TEST(MetricsTest, KendallWithinGroupsHandComputed) {
+  // Groups {0: a, b, c}, {1: d, e}: within group 0 pairs (a,b) C, (a,c) C, (b,c) D; group 1 (d,e) D.
+  // Across groups nothing counts. (2 - 2) / 4 = 0, though all five are concordant-looking globally.
+  EXPECT_DOUBLE_EQ(kendall_tau_within_groups({1, 2, 3, 10, 11}, {1, 3, 2, 11, 10}, {0, 0, 0, 1, 1}), 0.0);
+  // One group: the global tau.
+  EXPECT_DOUBLE_EQ(kendall_tau_within_groups({12, 2, 1, 12, 2}, {1, 4, 7, 1, 0}, {5, 5, 5, 5, 5}),
+                   kendall_tau({12, 2, 1, 12, 2}, {1, 4, 7, 1, 0}));
+  // Globally perfect (bigger networks more accurate) but reversed within each interval: -1.
+  EXPECT_DOUBLE_EQ(kendall_tau({1, 2, 3, 4}, {2, 1, 4, 3}), 1.0 / 3.0);
+  EXPECT_DOUBLE_EQ(kendall_tau_within_groups({1, 2, 3, 4}, {2, 1, 4, 3}, {0, 0, 1, 1}), -1.0);
+  // Only singletons, or ties everywhere within groups: undefined.
+  EXPECT_TRUE(std::isnan(kendall_tau_within_groups({1, 2, 3}, {1, 2, 3}, {0, 1, 2})));
+  EXPECT_TRUE(std::isnan(kendall_tau_within_groups({1, 1, 2, 2}, {1, 2, 3, 4}, {0, 0, 1, 1})));
+}
+
+TEST(MetricsTest, KendallWithinGroupsMatchesBruteForce) {
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<int> value(0, 5), group(0, 6), size(2, 60);
+    const int n = size(rng);
+    std::vector<double> x(n), y(n);
+    std::vector<int64_t> g(n);
+    for (int i = 0; i < n; ++i) {
+      x[i] = value(rng);
+      y[i] = value(rng);
+      g[i] = group(rng);
+    }
+    const double fast = kendall_tau_within_groups(x, y, g), brute = kendall_tau_within_groups_brute_force(x, y, g);
+    if (std::isnan(brute)) {
+      EXPECT_TRUE(std::isnan(fast)) << "seed " << seed;
+    } else {
+      EXPECT_NEAR(fast, brute, 1e-12) << "seed " << seed;
+    }
+  }
+}
+
 TEST(MetricsTest, AverageRanksShareTies) {
   EXPECT_EQ(average_ranks({10, 20, 20, 30}), (std::vector<double>{1, 2.5, 2.5, 4}));
   EXPECT_EQ(average_ranks({3, 1, 3, 3}), (std::vector<double>{3, 1, 3, 3}));

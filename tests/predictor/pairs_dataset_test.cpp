@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 
 #include "sparsenas/core/error.h"
@@ -48,6 +49,40 @@ TEST(PairsDatasetTest, WriteReadRoundTripIsExact) {
   }
   EXPECT_EQ(back.accuracies(), d.accuracies());
   EXPECT_EQ(back.archs(), d.archs());
+}
+
+TEST(PairsDatasetTest, HalfAccuraciesRoundTripAndAreOptional) {
+  test::TempDir dir;
+  const SearchSpace space = SearchSpace::from_name("ofa-mbv3");
+  PairsDataset d = sample_pairs(space, 5, 2);
+  EXPECT_FALSE(d.has_halves());
+  const auto without = dir.path() / "without.csv";
+  d.write_csv(without);
+  EXPECT_EQ(read_file(without).substr(0, 26), "arch,macs,params,val_top1\n");
+  const PairsDataset old = PairsDataset::read_csv(without);
+  EXPECT_TRUE(std::isnan(old.pairs[0].val_top1_even));
+  EXPECT_FALSE(old.has_halves());
+  for (size_t i = 0; i < d.size(); ++i) {
+    d.pairs[i].val_top1_even = 0.5 + 0.01 * static_cast<double>(i) / 3;
+    d.pairs[i].val_top1_odd = 0.6 - 0.01 * static_cast<double>(i) / 7;
+  }
+  EXPECT_TRUE(d.has_halves());
+  const auto with = dir.path() / "with.csv";
+  d.write_csv(with);
+  EXPECT_EQ(read_file(with).substr(0, 53), "arch,macs,params,val_top1,val_top1_even,val_top1_odd\n");
+  const PairsDataset back = PairsDataset::read_csv(with);
+  ASSERT_EQ(back.size(), d.size());
+  for (size_t i = 0; i < d.size(); ++i) {
+    EXPECT_EQ(back.pairs[i].val_top1_even, d.pairs[i].val_top1_even);  // bit-exact
+    EXPECT_EQ(back.pairs[i].val_top1_odd, d.pairs[i].val_top1_odd);
+  }
+  write_file_atomic(with, "arch,macs,params,val_top1,val_top1_even,val_top1_odd\n\"" +
+                              [&] {
+                                std::string q;
+                                for (char c : d.pairs[0].arch.to_string()) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+                                return q;
+                              }() + "\",1,2,0.5,0.4,75\n");
+  EXPECT_NE(error_of([&] { PairsDataset::read_csv(with); }).find("a half accuracy must be a fraction"), std::string::npos);
 }
 
 TEST(PairsDatasetTest, ReadsReorderedAndExtraColumnsCrlfAndBlankLines) {

@@ -12,7 +12,11 @@
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
 #include "sparsenas/core/random.h"
+#include "sparsenas/predictor/measurement_noise.h"
+#include "sparsenas/predictor/metrics.h"
 #include "sparsenas/predictor/pairs_dataset.h"
+#include "sparsenas/report/format.h"
+#include "sparsenas/rundir/pairs_noise.h"
 #include "sparsenas/report/gnuplot.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/search/sparse_space.h"
@@ -142,6 +146,11 @@ struct RunDir {
                              0.78 + 0.002 * static_cast<double>(i)});
     }
     pairs.write_csv(dir / "pairs.csv");
+    // pairs_noise.json: halves that disagree (noise above half the spread). All images:
+    // {.795, .80, .80, .80}, spread (n - 1) 0.25 points; d = even - odd = {.01, -.02, .02, 0},
+    // sd 1.708 points, noise sd / 2 = 0.85 points.
+    rundir::write_pairs_noise(dir / "pairs_noise.json",
+                              predictor::measurement_noise({0.80, 0.79, 0.81, 0.80}, {0.79, 0.81, 0.79, 0.80}, 1000, 1000));
 
     // predictors.csv and predictor/heldout.csv
     write_file_atomic(dir / "predictors.csv",
@@ -278,6 +287,32 @@ TEST(ReportTest, WritesEveryTableWithTheRunsNumbers) {
                        "`predictor/heldout.csv`: 5 held-out pairs with predictions of "
                        "gbdt, random_forest."));
   EXPECT_TRUE(contains(md, "over 40 networks: Kendall τ"));
+  {  // the within-interval tau, against the brute-force reference on the fixture's networks
+    std::vector<double> predicted, measured;
+    std::vector<int64_t> groups;
+    for (const search::FamilyRow& r : run.family.rows()) {
+      for (const search::SparseInterval& interval : run.sparse.intervals) {
+        for (const search::SparseArch& a : interval.archs) {
+          if (a.arch != r.arch) continue;
+          predicted.push_back(a.predicted);
+          measured.push_back(r.val_top1);
+          groups.push_back(interval.index);
+        }
+      }
+    }
+    ASSERT_EQ(predicted.size(), 40u);
+    const double tau = predictor::kendall_tau_within_groups_brute_force(predicted, measured, groups);
+    EXPECT_TRUE(contains(md, "within MACs intervals (pairs of networks of one interval only, pooled) Kendall τ " +
+                                 fixed(tau, 3)))
+        << md;
+  }
+  // The pairs' noise beside their spread (values worked out in the fixture's comment).
+  EXPECT_TRUE(contains(md, "| spread of the pairs (std over networks) | 0.25 |")) << md;
+  EXPECT_TRUE(contains(md, "| noise of one accuracy, from the halves | 0.85 |"));
+  EXPECT_TRUE(contains(md, "each network was evaluated on 2,000 images, split into halves of 1,000 and 1,000"));
+  EXPECT_TRUE(contains(md, "**Warning:** the noise of one measurement (0.85 points) exceeds half the pairs' spread"));
+  EXPECT_TRUE(contains(md, "| distinct predicted values | 40 |"));
+  EXPECT_FALSE(contains(md, "distinct values to"));
 
   // Table 4: the teacher's core-hours are 480.3 / 3600 = 0.133; the total sums the three
   // training stages.
@@ -408,7 +443,7 @@ TEST(ReportTest, MissingFamilyGivesNotAvailableNotes) {
 TEST(ReportTest, EmptyRunDirectoryGivesAReportOfNotAvailableSections) {
   test::TempDir temp;
   const ReportResult result = write_report(temp.path(), fast_options(true));
-  EXPECT_EQ(result.warnings.size(), 10u);  // config, manifest, 5 artifacts, 3 histories
+  EXPECT_EQ(result.warnings.size(), 11u);  // config, manifest, 6 artifacts, 3 histories
   EXPECT_TRUE(result.plots.empty());
   const std::string md = read_file(result.markdown);
   EXPECT_TRUE(contains(md, "| method | not recorded |"));

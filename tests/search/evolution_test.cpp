@@ -168,6 +168,44 @@ TEST(EvolutionTest, SameSeedSameResultOtherSeedOtherSearch) {
   EXPECT_NE(archs_a, archs_c);
 }
 
+// A fitness with ties (here: one value for every network) must not let the search's order fall
+// to MACs: the best network would then always be the interval's lowest-MACs one.
+TEST(EvolutionTest, TiesAreBrokenAtRandomNotByMacs) {
+  const SearchSpace space = test::fashion_space();
+  const Constraint constraint{8'000'000, 8'200'000};
+  const FitnessFn constant = [](const std::vector<Arch>& archs) { return std::vector<double>(archs.size(), 0.5); };
+  EvolutionConfig config;
+  config.num_generations = 10;
+  int lowest = 0;
+  std::set<Arch> bests;
+  double position = 0;  // of the best's MACs in [min, max] of its archive, averaged over seeds
+  const int seeds = 20;
+  for (int seed = 0; seed < seeds; ++seed) {
+    config.seed = static_cast<uint64_t>(seed);
+    const EvolutionResult r = run_evolution(space, constant, constraint, config);
+    expect_valid_result(space, r, constraint);
+    ASSERT_GT(r.archive.size(), 50u);
+    int64_t lo = r.archive.front().efficiency, hi = lo;
+    for (const Candidate& c : r.archive) {
+      lo = std::min(lo, c.efficiency);
+      hi = std::max(hi, c.efficiency);
+    }
+    lowest += r.best->efficiency == lo;
+    position += static_cast<double>(r.best->efficiency - lo) / static_cast<double>(hi - lo) / seeds;
+    bests.insert(r.best->arch);
+    // The archive's order among ties is not a MACs order either way.
+    EXPECT_FALSE(std::is_sorted(r.archive.begin(), r.archive.end(),
+                                [](const Candidate& x, const Candidate& y) { return x.efficiency < y.efficiency; }));
+    EXPECT_FALSE(std::is_sorted(r.archive.begin(), r.archive.end(),
+                                [](const Candidate& x, const Candidate& y) { return x.efficiency > y.efficiency; }));
+  }
+  // With a MACs tie-break all 20 bests would be their archive's lowest; at random about 20 / |archive|.
+  EXPECT_LE(lowest, 2);
+  EXPECT_GT(position, 0.25);
+  EXPECT_LT(position, 0.75);
+  EXPECT_GE(bests.size(), 18u);  // each seed its own pick
+}
+
 TEST(EvolutionTest, IntervalOutsideTheRangeIsUnreachable) {
   const SearchSpace space = test::fashion_space();
   const int64_t lo = space.macs(space.min_arch()), hi = space.macs(space.max_arch());

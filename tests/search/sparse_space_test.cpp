@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
 
 #include "search/search_test_util.h"
@@ -122,6 +123,71 @@ TEST(SparseSpaceTest, BuildsTopKDistinctPerIntervalAndReportsUnreachable) {
   ASSERT_EQ(low.intervals.size(), 1u);
   EXPECT_EQ(low.intervals[0].min_macs, smallest);
   expect_consistent(space, low);
+}
+
+// Algorithm 1: network k of interval i is the best (not yet taken) network of its own search,
+// seeded network_seed(seed, i, k). Recomputed here search by search.
+TEST(SparseSpaceTest, EachNetworkIsTheBestOfItsOwnSeededSearch) {
+  const SearchSpace space = test::fashion_space();
+  const test::SyntheticFitness smooth(space, 5);
+  // Coarse values, so that searches tie and several find the same best network.
+  const FitnessFn coarse = [&](const std::vector<Arch>& archs) {
+    std::vector<double> out = smooth.batch()(archs);
+    for (double& v : out) v = std::floor(v * 2) / 2;
+    return out;
+  };
+  SparseSpaceConfig config = small_config(space);
+  config.max_macs = config.min_macs + 3 * config.interval;
+  const SparseSpace sparse = build_sparse_space(space, coarse, config);
+  expect_consistent(space, sparse);
+  ASSERT_EQ(sparse.intervals.size(), 3u);
+  int64_t evaluations = 0;
+  for (const SparseInterval& interval : sparse.intervals) {
+    std::set<Arch> taken;
+    std::vector<std::pair<Arch, double>> expected;
+    int64_t interval_evaluations = 0;
+    for (int64_t k = 0; k < config.top_k; ++k) {
+      EvolutionConfig evolution = config.evolution;
+      evolution.seed = network_seed(config.evolution.seed, interval.index, k);
+      const EvolutionResult r =
+          run_evolution(space, coarse, Constraint{interval.min_macs, interval.max_macs}, evolution);
+      interval_evaluations += r.num_evaluations;
+      for (const Candidate& c : r.archive) {
+        if (taken.insert(c.arch).second) {
+          expected.emplace_back(c.arch, c.fitness);
+          break;
+        }
+      }
+    }
+    ASSERT_EQ(interval.archs.size(), expected.size());
+    std::set<std::pair<Arch, double>> got, want(expected.begin(), expected.end());
+    for (const SparseArch& a : interval.archs) got.emplace(a.arch, a.predicted);
+    EXPECT_EQ(got, want) << "interval " << interval.index;
+    EXPECT_EQ(interval.num_evaluations, interval_evaluations);
+    evaluations += interval_evaluations;
+  }
+  EXPECT_EQ(sparse.num_evaluations, evaluations);
+  EXPECT_NE(network_seed(4, 0, 1), network_seed(4, 1, 0));
+}
+
+// One predicted value for every network (the GBDT of issue 12's quick run): still top_k distinct
+// networks per interval, spread over the interval instead of packed at its lower edge.
+TEST(SparseSpaceTest, AllTiedFitnessGivesDistinctNetworksNotTheLowestMacs) {
+  const SearchSpace space = test::fashion_space();
+  const FitnessFn constant = [](const std::vector<Arch>& archs) { return std::vector<double>(archs.size(), 0.8); };
+  const SparseSpaceConfig config = small_config(space);
+  const SparseSpace sparse = build_sparse_space(space, constant, config);
+  expect_consistent(space, sparse);  // no architecture twice
+  EXPECT_EQ(sparse.size(), 6 * config.top_k);
+  double position = 0;  // of each network's MACs in its interval, averaged
+  for (const SparseInterval& interval : sparse.intervals) {
+    for (const SparseArch& a : interval.archs) {
+      position += static_cast<double>(a.macs - interval.min_macs) /
+                  static_cast<double>(interval.max_macs - interval.min_macs) / static_cast<double>(sparse.size());
+    }
+  }
+  EXPECT_GT(position, 0.25);
+  EXPECT_LT(position, 0.75);
 }
 
 TEST(SparseSpaceTest, DeterministicAndJsonRoundTrip) {

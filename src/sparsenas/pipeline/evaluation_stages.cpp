@@ -14,8 +14,10 @@
 #include "sparsenas/nn/static_net.h"
 #include "sparsenas/pipeline/stages.h"
 #include "sparsenas/pipeline/subnet_evaluator.h"
+#include "sparsenas/predictor/measurement_noise.h"
 #include "sparsenas/predictor/pairs_dataset.h"
 #include "sparsenas/rundir/artifacts.h"
+#include "sparsenas/rundir/pairs_noise.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/search/sparse_space.h"
 #include "sparsenas/train/evaluate.h"
@@ -64,6 +66,12 @@ void run_pairs(RunContext& ctx, StageRecord& rec, const std::string& checkpoint,
   SubnetEvaluator evaluator(*net, train::bn_recalibration_subset(d.train, config.pairs.bn_recal_images), d.mean,
                             d.std, section.bn_recal_batch, section.eval_batch, ctx.device());
   const data::Dataset val = first_images(d.val, config.pairs.val_images);
+  SNAS_CHECK(val.size() >= 2, "the pairs stage needs at least 2 validation images (two halves), got ", val.size());
+  // The same images in two halves (even and odd positions): the split-half reliability of the
+  // measurement (predictor/measurement_noise.h). Evaluation is per image (BN in eval mode), so the
+  // accuracy on all images is the halves' image-weighted mean.
+  const data::Dataset halves[2] = {val.subset(torch::arange(0, val.size(), 2)),
+                                   val.subset(torch::arange(1, val.size(), 2))};
 
   const fs::path partial = ctx.path(rundir::kPairsPartial);
   predictor::PairsDataset pairs;
@@ -79,7 +87,15 @@ void run_pairs(RunContext& ctx, StageRecord& rec, const std::string& checkpoint,
       [&](size_t i) { return i < archs.size() && pairs.pairs[i].arch == archs[i]; }, [&] { pairs = {}; });
   loop.evaluate = [&](size_t i) {
     evaluator.recalibrate(archs[i]);
-    pairs.pairs.push_back({archs[i], sp.macs(archs[i]), sp.params(archs[i]), evaluator.top1(archs[i], val)});
+    predictor::ArchAccuracyPair pair{archs[i], sp.macs(archs[i]), sp.params(archs[i])};
+    int64_t correct = 0;
+    double* half_top1[2] = {&pair.val_top1_even, &pair.val_top1_odd};
+    for (int h = 0; h < 2; ++h) {
+      *half_top1[h] = evaluator.top1(archs[i], halves[h]);
+      correct += std::llround(*half_top1[h] * static_cast<double>(halves[h].size()));
+    }
+    pair.val_top1 = static_cast<double>(correct) / static_cast<double>(val.size());
+    pairs.pairs.push_back(pair);
   };
   loop.save = [&] { pairs.write_csv(partial); };
   loop.note = [&] { return "top-1 " + percent(pairs.pairs.back().val_top1); };
@@ -91,13 +107,37 @@ void run_pairs(RunContext& ctx, StageRecord& rec, const std::string& checkpoint,
   const double mean = std::accumulate(acc.begin(), acc.end(), 0.0) / acc.size();
   double var = 0;
   for (double a : acc) var += (a - mean) * (a - mean);
+  // The noise of the measurement beside the spread, over the pairs measured on both halves (all,
+  // unless a partial file of an older version was continued).
+  std::vector<double> even, odd;
+  for (const auto& p : pairs.pairs) {
+    if (std::isfinite(p.val_top1_even) && std::isfinite(p.val_top1_odd)) {
+      even.push_back(p.val_top1_even);
+      odd.push_back(p.val_top1_odd);
+    }
+  }
+  const predictor::MeasurementNoise noise =
+      predictor::measurement_noise(even, odd, halves[0].size(), halves[1].size());
+  rundir::write_pairs_noise(ctx.path(rundir::kPairsNoise), noise);
+
   rec.eval_images = static_cast<int64_t>(archs.size()) * (evaluator.recal_images() + val.size());
   rec.metrics = {{"count", static_cast<int64_t>(pairs.size())},
                  {"mean_val_top1", mean},
                  {"std_val_top1", std::sqrt(var / acc.size())},
                  {"val_images", val.size()},
-                 {"bn_recal_images", evaluator.recal_images()}};
-  SNAS_LOG(INFO) << "pairs: " << pairs.size() << " networks, mean top-1 " << mean * 100 << "%";
+                 {"bn_recal_images", evaluator.recal_images()},
+                 {"split_half_r", std::isfinite(noise.split_half_r) ? nlohmann::json(noise.split_half_r) : nlohmann::json(nullptr)},
+                 {"noise_se", std::isfinite(noise.noise_se) ? nlohmann::json(noise.noise_se) : nlohmann::json(nullptr)}};
+  SNAS_LOG(INFO) << "pairs: " << pairs.size() << " networks, mean top-1 " << mean * 100 << "%, spread (std) "
+                 << noise.spread * 100 << " points, noise of one measurement " << noise.noise_se * 100
+                 << " points (split-half r " << noise.split_half_r << ", binomial " << noise.binomial_se * 100
+                 << ")";
+  if (noise.noisy()) {
+    SNAS_LOG(WARN) << "pairs: the noise of one measurement (" << noise.noise_se * 100
+                   << " points) exceeds half the pairs' spread (" << noise.spread * 100
+                   << " points): the early predictor is fit mostly to noise; evaluate more images "
+                      "(pairs.val_images, data.val_size)";
+  }
 }
 
 void run_family(RunContext& ctx, StageRecord& rec) {

@@ -62,7 +62,7 @@ MethodStage teacher() {
 // Pairs on a trained supernet and the predictors fitted on them.
 std::vector<MethodStage> pairs_on(const std::string& trained, const std::string& checkpoint,
                                   train::TrainConfig RunConfig::*eval_section) {
-  return {{"pairs", [](const RunConfig& c) { return section(c, "pairs"); }, {trained}, {rd::kPairs},
+  return {{"pairs", [](const RunConfig& c) { return section(c, "pairs"); }, {trained}, {rd::kPairs, rd::kPairsNoise},
            {rd::kPairsPartial},
            [checkpoint, eval_section](RunContext& ctx, StageRecord& r) {
              run_pairs(ctx, r, checkpoint, ctx.config().*eval_section);

@@ -67,6 +67,8 @@ PredictorStageResult run_predictor_comparison(const space::SearchSpace& space,
     }
     result.scores.push_back(score(kind, *model, train, heldout));
   }
+  result.early.fit(pairs.archs(), pairs.accuracies());
+  result.early_fit_pairs = static_cast<int64_t>(pairs.size());
   return result;
 }
 

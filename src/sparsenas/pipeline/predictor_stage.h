@@ -20,13 +20,18 @@ struct PredictorScore : rundir::PredictorScore {
 };
 
 struct PredictorStageResult {
-  predictor::XgbAccuracyPredictor early;  ///< the GBDT early predictor, fit on the training part
+  /// The GBDT early predictor that builds the sparse space: refit on ALL pairs after its held-out
+  /// scoring (the held-out metrics in `scores` come from the fit on the training part; the refit
+  /// has nothing left to be scored on). With the paper's 1,000 pairs it sees 1,000, not 800.
+  predictor::XgbAccuracyPredictor early;
   predictor::PairsDataset heldout;
   std::vector<PredictorScore> scores;     ///< the early predictor first, then `config.compare`
+  int64_t early_fit_pairs = 0;            ///< pairs the returned `early` was fit on (all of them)
 };
 
 /// Splits `pairs` (config.heldout_fraction, config.seed), fits the early predictor and every
-/// predictor of config.compare with `threads` threads, and scores them on the held-out part.
+/// predictor of config.compare with `threads` threads, and scores them on the held-out part; then
+/// refits the early predictor on all pairs (same settings) for the sparse-space search.
 PredictorStageResult run_predictor_comparison(const space::SearchSpace& space,
                                               const predictor::PairsDataset& pairs,
                                               const PredictorStageConfig& config, int threads);

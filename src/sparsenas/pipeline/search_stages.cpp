@@ -36,6 +36,7 @@ void run_predictor(RunContext& ctx, StageRecord& rec) {
   write_predictor_tables(result, ctx.path(rundir::kPredictorScores), ctx.path(rundir::kHeldout));
   const PredictorScore& early = result.scores.front();
   rec.metrics = {{"kind", early.predictor},
+                 {"refit_pairs", result.early_fit_pairs},
                  {"fit_seconds", early.fit_seconds},
                  {"rmse", early.rmse},
                  {"rmse_shifted", early.rmse_shifted},

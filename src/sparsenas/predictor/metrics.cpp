@@ -154,6 +154,58 @@ double kendall_tau_brute_force(const std::vector<double>& x, const std::vector<d
          std::sqrt(static_cast<double>(n0 - x_ties)) / std::sqrt(static_cast<double>(n0 - y_ties));
 }
 
+double kendall_tau_within_groups(const std::vector<double>& x, const std::vector<double>& y,
+                                 const std::vector<int64_t>& groups) {
+  check_inputs("kendall_tau_within_groups", x, y, 2);
+  SNAS_CHECK(groups.size() == x.size(), "kendall_tau_within_groups: ", x.size(), " values but ", groups.size(),
+             " groups");
+  std::vector<size_t> order(x.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return groups[a] < groups[b]; });
+  int64_t n0 = 0, x_ties = 0, y_ties = 0, score = 0;  // score = C - D
+  for (size_t start = 0; start < order.size();) {
+    size_t end = start + 1;
+    while (end < order.size() && groups[order[end]] == groups[order[start]]) ++end;
+    for (size_t a = start; a < end; ++a) {
+      for (size_t b = a + 1; b < end; ++b) {
+        const double dx = x[order[a]] - x[order[b]], dy = y[order[a]] - y[order[b]];
+        ++n0;
+        x_ties += dx == 0;
+        y_ties += dy == 0;
+        if (dx != 0 && dy != 0) score += (dx > 0) == (dy > 0) ? 1 : -1;
+      }
+    }
+    start = end;
+  }
+  if (n0 == x_ties || n0 == y_ties) return kNaN;
+  return static_cast<double>(score) / std::sqrt(static_cast<double>(n0 - x_ties)) /
+         std::sqrt(static_cast<double>(n0 - y_ties));
+}
+
+double kendall_tau_within_groups_brute_force(const std::vector<double>& x, const std::vector<double>& y,
+                                             const std::vector<int64_t>& groups) {
+  check_inputs("kendall_tau_within_groups_brute_force", x, y, 2);
+  SNAS_CHECK(groups.size() == x.size(), "kendall_tau_within_groups_brute_force: sizes differ");
+  int64_t concordant = 0, discordant = 0, x_ties = 0, y_ties = 0, n0 = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    for (size_t j = i + 1; j < x.size(); ++j) {
+      if (groups[i] != groups[j]) continue;
+      ++n0;
+      if (x[i] == x[j]) ++x_ties;
+      if (y[i] == y[j]) ++y_ties;
+      if (x[i] == x[j] || y[i] == y[j]) continue;
+      if ((x[i] < x[j]) == (y[i] < y[j])) {
+        ++concordant;
+      } else {
+        ++discordant;
+      }
+    }
+  }
+  if (n0 == x_ties || n0 == y_ties) return kNaN;
+  return static_cast<double>(concordant - discordant) /
+         std::sqrt(static_cast<double>(n0 - x_ties) * static_cast<double>(n0 - y_ties));
+}
+
 std::vector<double> average_ranks(const std::vector<double>& values) {
   const size_t n = values.size();
   std::vector<size_t> order(n);

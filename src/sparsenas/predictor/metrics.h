@@ -2,6 +2,7 @@
 // Accuracy-predictor quality metrics of the paper (section 5.2, Table 3, Fig. 5): RMSE, RMSE after
 // the mean shift, Kendall's tau (tau-b), Spearman's rho.
 
+#include <cstdint>
 #include <vector>
 
 namespace sparsenas::predictor {
@@ -52,6 +53,22 @@ double kendall_tau(const std::vector<double>& x, const std::vector<double>& y);
 
 /// The same tau-b by enumerating all n(n-1)/2 pairs, O(n^2). A reference for tests.
 double kendall_tau_brute_force(const std::vector<double>& x, const std::vector<double>& y);
+
+/// Kendall's tau-b over the pairs within groups only (e.g. networks of one MACs interval: does the
+/// predictor rank networks of equal cost?). With C, D, n0, n1, n2 of `kendall_tau` counted over
+/// the pairs (i, j) with groups[i] == groups[j] only and pooled over all groups:
+///
+///   tau_w = (C - D) / sqrt((n0 - n1) * (n0 - n2))
+///
+/// (a group of one network contributes nothing). Equals kendall_tau when every group is the same.
+/// O(sum of squared group sizes). Returns NaN when no within-group pair is untied in `x` or none
+/// in `y`. Throws sparsenas::Error when the sizes differ, n < 2 or a value is not finite.
+double kendall_tau_within_groups(const std::vector<double>& x, const std::vector<double>& y,
+                                 const std::vector<int64_t>& groups);
+
+/// The same by enumerating all n(n-1)/2 pairs and keeping those in one group. A reference for tests.
+double kendall_tau_within_groups_brute_force(const std::vector<double>& x, const std::vector<double>& y,
+                                             const std::vector<int64_t>& groups);
 
 /// Spearman's rank correlation rho: the Pearson correlation of the ranks, tied values sharing the
 /// average of their ranks (scipy.stats.spearmanr). Returns NaN when every `x` or every `y` is

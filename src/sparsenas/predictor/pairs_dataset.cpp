@@ -42,11 +42,20 @@ std::vector<double> PairsDataset::accuracies() const {
   return out;
 }
 
+bool PairsDataset::has_halves() const {
+  if (pairs.empty()) return false;
+  for (const auto& p : pairs) {
+    if (!std::isfinite(p.val_top1_even) || !std::isfinite(p.val_top1_odd)) return false;
+  }
+  return true;
+}
+
 PairsDataset PairsDataset::read_csv(const std::filesystem::path& path,
                                     const space::SearchSpace* space) {
   const csv::Table t = csv::read(path);
   const int c_arch = t.require_column("arch"), c_macs = t.require_column("macs"),
             c_params = t.require_column("params"), c_val = t.require_column("val_top1");
+  const int c_even = t.column("val_top1_even"), c_odd = t.column("val_top1_odd");
   PairsDataset dataset;
   for (size_t r = 0; r < t.rows.size(); ++r) {
     const auto& row = t.rows[r];
@@ -62,16 +71,27 @@ PairsDataset PairsDataset::read_csv(const std::filesystem::path& path,
     pair.val_top1 = csv::parse_number(row[c_val], t.where(r, c_val));
     SNAS_CHECK(pair.val_top1 >= 0.0 && pair.val_top1 <= 1.0, t.where(r, c_val),
                ": val_top1 must be a fraction in [0, 1] (not a percentage), got ", pair.val_top1);
+    for (const auto& [c, value] : {std::pair{c_even, &pair.val_top1_even}, std::pair{c_odd, &pair.val_top1_odd}}) {
+      if (c < 0) continue;
+      *value = csv::parse_number(row[c], t.where(r, c), /*allow_nan=*/true);
+      SNAS_CHECK(std::isnan(*value) || (*value >= 0.0 && *value <= 1.0), t.where(r, c),
+                 ": a half accuracy must be a fraction in [0, 1] or nan, got ", *value);
+    }
     dataset.pairs.push_back(std::move(pair));
   }
   return dataset;
 }
 
 void PairsDataset::write_csv(const std::filesystem::path& path) const {
-  std::string text = csv::record({"arch", "macs", "params", "val_top1"});
+  const bool halves = has_halves();
+  std::vector<std::string> header = {"arch", "macs", "params", "val_top1"};
+  if (halves) header.insert(header.end(), {"val_top1_even", "val_top1_odd"});
+  std::string text = csv::record(header);
   for (const auto& p : pairs) {
-    text += csv::record({csv::quote(p.arch.to_string()), std::to_string(p.macs), std::to_string(p.params),
-                         csv::shortest(p.val_top1)});
+    std::vector<std::string> fields = {csv::quote(p.arch.to_string()), std::to_string(p.macs),
+                                       std::to_string(p.params), csv::shortest(p.val_top1)};
+    if (halves) fields.insert(fields.end(), {csv::shortest(p.val_top1_even), csv::shortest(p.val_top1_odd)});
+    text += csv::record(fields);
   }
   write_file_atomic(path, text);
 }

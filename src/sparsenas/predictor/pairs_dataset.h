@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,10 @@ struct ArchAccuracyPair {
   int64_t macs = 0;       ///< multiply-accumulates of one image (SearchSpace::macs)
   int64_t params = 0;     ///< parameters of the static network (SearchSpace::params)
   double val_top1 = 0.0;  ///< top-1 on the held-out validation split, a fraction in [0, 1]
+  /// Top-1 on the images at even / odd positions of the same evaluation images (split-half
+  /// reliability, predictor/measurement_noise.h); NaN when not measured.
+  double val_top1_even = std::numeric_limits<double>::quiet_NaN();
+  double val_top1_odd = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// The pairs of one run, in file order.
@@ -27,8 +32,10 @@ struct ArchAccuracyPair {
 /// arch,macs,params,val_top1
 /// "{""ks"":[3,5,...],""e"":[4,6,...],""d"":[2,3,4,2,3]}",5210432,1803210,0.8734
 /// ```
-/// - The header names the columns; these four are required, in any order. Other columns are
-///   allowed and ignored (later stages may add some), and not written back.
+/// - The header names the columns; these four are required, in any order. Two are optional:
+///   `val_top1_even` and `val_top1_odd` (the accuracies on the two halves of the evaluation
+///   images; written when every pair has both, read when present, "nan" allowed). Other columns
+///   are allowed and ignored (later stages may add some), and not written back.
 /// - `arch` is the architecture's compact JSON (Arch::to_string) in double quotes, inner quotes
 ///   doubled. `macs` and `params` are non-negative integers; `val_top1` a number in [0, 1].
 /// - Fields may be quoted; a quoted field cannot span lines. Blank lines are skipped; CRLF is
@@ -42,6 +49,8 @@ struct PairsDataset {
   std::vector<space::Arch> archs() const;
   /// The `val_top1` column.
   std::vector<double> accuracies() const;
+  /// Whether every pair has both half accuracies (false when empty).
+  bool has_halves() const;
 
   /// Reads `path`. When `space` is given, every arch is also checked against it
   /// (SearchSpace::validate) and stored canonical; `macs` and `params` are read as written, not
@@ -49,7 +58,7 @@ struct PairsDataset {
   /// and column of the first problem.
   static PairsDataset read_csv(const std::filesystem::path& path,
                                const space::SearchSpace* space = nullptr);
-  /// Writes the four columns atomically; numbers are written so that they read back exactly.
+  /// Writes the four columns (six when has_halves()) atomically; numbers are written so that they read back exactly.
   void write_csv(const std::filesystem::path& path) const;
 
   /// Splits into (train, held_out): round(size * held_out_fraction) pairs, drawn uniformly at

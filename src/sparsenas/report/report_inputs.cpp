@@ -113,6 +113,9 @@ Inputs load_inputs(const fs::path& run_dir, std::vector<std::string>& warnings) 
                     warnings, [](const rundir::RunDir& r) { return r.heldout(); });
   in.pairs = load_optional(run, rundir::kPairs, "the pairs summary", warnings,
                            [](const rundir::RunDir& r) { return r.pairs(); });
+  in.pairs_noise =
+      load_optional(run, rundir::kPairsNoise, "the noise of the pairs' measurement", warnings,
+                    [](const rundir::RunDir& r) { return r.pairs_noise(); });
   in.sparse = load_optional(run, rundir::kSparseSpace, "the sparse space summary", warnings,
                             [](const rundir::RunDir& r) { return r.sparse_space(); });
   in.family = load_optional(run, rundir::kFamily,
@@ -142,18 +145,19 @@ Inputs load_inputs(const fs::path& run_dir, std::vector<std::string>& warnings) 
 SparseVsFamily match_sparse_family(const Inputs& in) {
   SparseVsFamily out;
   if (!in.sparse || !in.family) return out;
-  std::unordered_map<std::string, double> predicted;
+  std::unordered_map<std::string, std::pair<double, int64_t>> predicted;  // arch -> (score, interval)
   for (const search::SparseInterval& interval : in.sparse->intervals) {
     // A listed space (compofa, random-subspace) was chosen by no predictor: predicted 0.
     for (const search::SparseArch& a : interval.archs) {
-      if (a.predicted != 0.0) predicted[a.arch.to_string()] = a.predicted;
+      if (a.predicted != 0.0) predicted[a.arch.to_string()] = {a.predicted, interval.index};
     }
   }
   for (const search::FamilyRow& r : in.family->rows()) {
     const auto it = predicted.find(r.arch.to_string());
     if (it == predicted.end()) continue;
-    out.predicted.push_back(it->second);
+    out.predicted.push_back(it->second.first);
     out.measured.push_back(r.val_top1);
+    out.interval.push_back(it->second.second);
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "sparsenas/predictor/measurement_noise.h"
 #include "sparsenas/predictor/pairs_dataset.h"
 #include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/search/lookup.h"
@@ -28,6 +29,7 @@ struct Inputs {
   std::optional<std::vector<rundir::PredictorScore>> predictors;  ///< predictors.csv
   std::optional<rundir::HeldoutPredictions> heldout;              ///< predictor/heldout.csv
   std::optional<predictor::PairsDataset> pairs;                   ///< pairs.csv
+  std::optional<predictor::MeasurementNoise> pairs_noise;         ///< pairs_noise.json
   std::optional<search::SparseSpace> sparse;                      ///< sparse_space.json
   std::optional<search::FamilyTable> family;                      ///< family.csv
   /// `<stage>/history.json` of each training stage found: stage, epochs.
@@ -52,10 +54,11 @@ std::optional<std::string> config_text(const std::optional<nlohmann::json>& conf
 std::optional<space::SearchSpace> find_space(const Inputs& in);
 
 /// The early predictor's score (sparse_space.json) and the measured val_top1 (family.csv) of
-/// the networks in both, in family.csv's order. Networks chosen by no predictor (a listed space,
-/// score 0) are left out.
+/// the networks in both, in family.csv's order, with the index of each one's MACs interval in
+/// the sparse space. Networks chosen by no predictor (a listed space, score 0) are left out.
 struct SparseVsFamily {
   std::vector<double> predicted, measured;
+  std::vector<int64_t> interval;
 };
 
 /// `SparseVsFamily` of `in`; empty without sparse_space.json or family.csv.

@@ -26,6 +26,16 @@ namespace {
 
 constexpr size_t kMaxListedRanges = 10;
 
+// Number of distinct `predicted` values among the sparse space's networks; 0 for a listed space
+// (every value 0: no predictor chose them).
+int64_t distinct_predicted(const search::SparseSpace& s) {
+  std::set<double> values;
+  for (const search::SparseInterval& interval : s.intervals) {
+    for (const search::SparseArch& a : interval.archs) values.insert(a.predicted);
+  }
+  return values.size() == 1 && *values.begin() == 0.0 ? 0 : static_cast<int64_t>(values.size());
+}
+
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -216,6 +226,7 @@ void write_predictors(std::ostream& md, const Inputs& in, const SparseVsFamily& 
   } else {
     md << "`pairs.csv`: not available.\n\n";
   }
+  if (in.pairs_noise) write_pairs_noise(md, *in.pairs_noise);
   if (in.heldout) {
     md << "`predictor/heldout.csv`: " << in.heldout->size()
        << " held-out pairs with predictions of "
@@ -230,8 +241,12 @@ void write_predictors(std::ostream& md, const Inputs& in, const SparseVsFamily& 
        << matched.measured.size() << " networks: Kendall τ "
        << fixed(predictor::kendall_tau(matched.predicted, matched.measured), 3) << ", Spearman ρ "
        << fixed(predictor::spearman_rho(matched.predicted, matched.measured), 3)
+       << "; within MACs intervals (pairs of networks of one interval only, pooled) Kendall τ "
+       << fixed(predictor::kendall_tau_within_groups(matched.predicted, matched.measured, matched.interval), 3)
        << " (the scores are on the proxy supernet's scale, the family on the sparse "
-          "supernet's).\n\n";
+          "supernet's; the global τ mostly rewards knowing that larger networks are more accurate, "
+          "the within-interval τ is what the choice of the sparse space's networks needs; "
+          "\"nan\": no interval has two networks with different scores).\n\n";
   }
   const std::string note = plot_note(notes, "predicted_vs_measured");
   md << (note.empty() ? "Predicted-vs-measured plot: not available (no held-out predictions "
@@ -422,6 +437,30 @@ void write_best_networks(std::ostream& md, const Inputs& in, const PlotNotes& no
   md << plot_note(notes, "accuracy_vs_macs") << "\n\n";
 }
 
+void write_pairs_noise(std::ostream& md, const predictor::MeasurementNoise& n) {
+  md << "Noise of the pairs' measurement (`pairs_noise.json`): each network was evaluated on "
+     << format_count(n.images) << " images, split into halves of " << format_count(n.even_images) << " and "
+     << format_count(n.odd_images) << " (even and odd positions), over " << format_count(n.networks)
+     << " networks.\n\n"
+     << "| | points of top-1 |\n|---|---:|\n"
+     << "| spread of the pairs (std over networks) | " << fixed(n.spread * 100, 2) << " |\n"
+     << "| noise of one accuracy, from the halves | " << fixed(n.noise_se * 100, 2) << " |\n"
+     << "| noise of one accuracy, binomial (independent images) | " << fixed(n.binomial_se * 100, 2) << " |\n"
+     << "| standard error of a difference of two networks, from the halves | " << fixed(n.diff_se * 100, 2)
+     << " |\n"
+     << "| standard error of a difference, binomial | " << fixed(n.binomial_diff_se * 100, 2) << " |\n\n"
+     << "Split-half correlation " << fixed(n.split_half_r, 3) << ", Spearman-Brown reliability "
+     << fixed(n.reliability, 3)
+     << " (the share of the spread's variance that is difference between networks rather than noise; "
+        "noise below half the spread means a reliability above about 0.75).\n\n";
+  if (n.noisy()) {
+    md << "**Warning:** the noise of one measurement (" << fixed(n.noise_se * 100, 2)
+       << " points) exceeds half the pairs' spread (" << fixed(n.spread * 100, 2)
+       << " points): the early predictor learns mostly noise. Evaluate more images per network "
+          "(`pairs.val_images`, `data.val_size`).\n\n";
+  }
+}
+
 void write_sparse_space(std::ostream& md, const Inputs& in) {
   md << "## Sparse search space\n\n";
   if (!in.sparse) {
@@ -440,8 +479,16 @@ void write_sparse_space(std::ostream& md, const Inputs& in) {
      << " |\n"
      << "| unreachable intervals | " << format_count(static_cast<int64_t>(s.unreachable.size()))
      << " |\n"
-     << "| networks kept per interval (top_k) | " << s.config.top_k << " |\n"
+     << "| networks per interval (top_k, one evolutionary search each) | " << s.config.top_k << " |\n"
+     << "| distinct predicted values | "
+     << (distinct_predicted(s) > 0 ? format_count(distinct_predicted(s)) : "none (a listed space)") << " |\n"
      << "| predictor evaluations | " << format_count(s.num_evaluations) << " |\n\n";
+  if (s.size() > 1 && distinct_predicted(s) > 0 && distinct_predicted(s) * 2 <= s.size()) {
+    md << "**Warning:** the early predictor gives " << distinct_predicted(s) << " distinct values to "
+       << format_count(s.size())
+       << " networks: most of the choice was made by the searches' random tie-break, not by the "
+          "predictor.\n\n";
+  }
   if (s.unreachable.empty()) {
     md << "Every interval holds at least one network.\n\n";
     return;

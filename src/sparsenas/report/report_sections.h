@@ -41,9 +41,14 @@ void write_search_cost(std::ostream& md, const Inputs& in, const ReportOptions& 
 /// the accuracy plot.
 void write_best_networks(std::ostream& md, const Inputs& in, const PlotNotes& notes);
 
-/// "## Sparse search space": networks, intervals, top_k, predictor evaluations, and the
+/// "## Sparse search space": networks, intervals, top_k, the number of distinct predicted values
+/// (a warning when at most half as many as networks), predictor evaluations, and the
 /// unreachable intervals merged into MACs ranges (the first 10 listed).
 void write_sparse_space(std::ostream& md, const Inputs& in);
+
+/// The pairs' measurement noise beside their spread (part of the predictors section), with a
+/// warning line when the noise of one accuracy exceeds half the spread.
+void write_pairs_noise(std::ostream& md, const predictor::MeasurementNoise& noise);
 
 /// "## Training curves": last and best epochs per stage history, and the training plot.
 void write_training(std::ostream& md, const Inputs& in, const PlotNotes& notes);

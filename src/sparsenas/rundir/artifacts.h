@@ -10,6 +10,7 @@ inline constexpr const char* kTeacher = "teacher.pt";        ///< stage teacher
 inline constexpr const char* kProxy = "proxy_supernet.pt";   ///< stage proxy (sparsenas)
 inline constexpr const char* kPairs = "pairs.csv";           ///< stage pairs
 inline constexpr const char* kPairsPartial = "pairs.partial.csv";
+inline constexpr const char* kPairsNoise = "pairs_noise.json";  ///< pairs' noise vs spread (pairs_noise.h)
 inline constexpr const char* kPredictorModel = "predictor/gbdt.json";  ///< the early predictor
 inline constexpr const char* kPredictorScores = "predictors.csv";      ///< Table 3
 inline constexpr const char* kHeldout = "predictor/heldout.csv";       ///< held-out predictions

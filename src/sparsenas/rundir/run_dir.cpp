@@ -56,6 +56,10 @@ predictor::PairsDataset RunDir::pairs(const space::SearchSpace* space) const {
   return read(kPairs, [space](const fs::path& p) { return predictor::PairsDataset::read_csv(p, space); });
 }
 
+predictor::MeasurementNoise RunDir::pairs_noise() const {
+  return read(kPairsNoise, [](const fs::path& p) { return read_pairs_noise(p); });
+}
+
 std::vector<PredictorScore> RunDir::predictor_scores() const {
   return read(kPredictorScores, [](const fs::path& p) { return read_predictor_scores(p); });
 }

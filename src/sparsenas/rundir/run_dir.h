@@ -16,6 +16,7 @@
 #include "sparsenas/rundir/artifacts.h"
 #include "sparsenas/rundir/history.h"
 #include "sparsenas/rundir/manifest.h"
+#include "sparsenas/rundir/pairs_noise.h"
 #include "sparsenas/rundir/predictor_tables.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/search/sparse_space.h"
@@ -48,6 +49,8 @@ class RunDir {
   search::SparseSpace sparse_space() const;
   /// `pairs.csv`; with `space`, each architecture is checked against it and canonicalised.
   predictor::PairsDataset pairs(const space::SearchSpace* space = nullptr) const;
+  /// `pairs_noise.json`.
+  predictor::MeasurementNoise pairs_noise() const;
   std::vector<PredictorScore> predictor_scores() const;
   HeldoutPredictions heldout() const;
   /// `<stage>/history.json`.

@@ -21,10 +21,18 @@ using detail::Genome;
 using detail::pick;
 using detail::Skipper;
 
-bool better(const Candidate& x, const Candidate& y) {
-  if (x.fitness != y.fitness) return x.fitness > y.fitness;
-  if (x.efficiency != y.efficiency) return x.efficiency < y.efficiency;
-  return x.arch < y.arch;
+// The order of the result lists: fitness descending, equal fitness by the architectures' random
+// tie keys (never by efficiency: a MACs tie-break would fill every interval's top from its lower
+// edge), then by architecture (only for equal keys, a 2^-64 event) so the order is total.
+struct Ranked {
+  const Candidate* candidate;
+  uint64_t tie_key;
+};
+
+bool better(const Ranked& x, const Ranked& y) {
+  if (x.candidate->fitness != y.candidate->fitness) return x.candidate->fitness > y.candidate->fitness;
+  if (x.tie_key != y.tie_key) return x.tie_key < y.tie_key;
+  return x.candidate->arch < y.candidate->arch;
 }
 
 // State of one run: the fitness cache (archive) and the efficiency function.
@@ -48,6 +56,11 @@ class Search {
     ++result_.num_efficiency_calls;
     if (efficiency_) return efficiency_(arch);
     return genome_.has_macs_table() ? genome_.macs(arch) : space_.macs_unchecked(arch);
+  }
+
+  // Whether archive entry x ranks before archive entry y (see `better`).
+  bool ranks_before(int64_t x, int64_t y) const {
+    return better(Ranked{&archive_[x], tie_keys_[x]}, Ranked{&archive_[y], tie_keys_[y]});
   }
 
   // Index of `arch` in the archive, or -1.
@@ -75,6 +88,7 @@ class Search {
   Skipper skipper_;
   Rng rng_;
   std::vector<Candidate> archive_;  // insertion order; index_ points into it
+  std::vector<uint64_t> tie_keys_;  // per archive entry: mix_seed(seed, hash of the arch)
   std::unordered_map<Arch, int64_t, space::ArchHash> index_;
   Arch buffer_, child_, neighbour_;
   EvolutionResult result_;
@@ -110,6 +124,8 @@ std::vector<int64_t> Search::evaluate(const std::vector<std::pair<Arch, int64_t>
       SNAS_CHECK(std::isfinite(scores[j]), "the fitness function must return finite values, got ",
                  scores[j], " for ", fresh[j].to_string());
       index_.emplace(fresh[j], base + static_cast<int64_t>(j));
+      tie_keys_.push_back(mix_seed(config_.seed, 0x7469'6562'7265'616bULL /* "tiebreak" */,
+                                   space::ArchHash{}(fresh[j])));
       archive_.push_back(Candidate{std::move(fresh[j]), scores[j], fresh_efficiency[j]});
     }
     result_.num_evaluations += static_cast<int64_t>(fresh.size());
@@ -178,8 +194,7 @@ std::vector<int64_t> Search::initial_population() {
 
 std::vector<int64_t> Search::select_parents(const std::vector<int64_t>& population) const {
   std::vector<int64_t> sorted = population;
-  std::sort(sorted.begin(), sorted.end(),
-            [&](int64_t x, int64_t y) { return better(archive_[x], archive_[y]); });
+  std::sort(sorted.begin(), sorted.end(), [&](int64_t x, int64_t y) { return ranks_before(x, y); });
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
   if (static_cast<int64_t>(sorted.size()) > config_.num_parents()) {
     sorted.resize(config_.num_parents());
@@ -266,12 +281,14 @@ EvolutionResult Search::run() {
     result_.best_per_generation.push_back(best);
   }
 
-  std::sort(population.begin(), population.end(),
-            [&](int64_t x, int64_t y) { return better(archive_[x], archive_[y]); });
+  std::sort(population.begin(), population.end(), [&](int64_t x, int64_t y) { return ranks_before(x, y); });
   population.erase(std::unique(population.begin(), population.end()), population.end());
   for (int64_t i : population) result_.population.push_back(archive_[i]);
-  result_.archive = std::move(archive_);
-  std::sort(result_.archive.begin(), result_.archive.end(), better);
+  std::vector<int64_t> order(archive_.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+  std::sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return ranks_before(x, y); });
+  result_.archive.reserve(order.size());
+  for (int64_t i : order) result_.archive.push_back(std::move(archive_[i]));
   result_.best = result_.archive.front();
   return std::move(result_);
 }

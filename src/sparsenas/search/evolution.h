@@ -90,7 +90,7 @@ struct EvolutionConfig {
     v("init_max_samples", init_max_samples,
       "uniform samples drawn for the initial population before the fallback (see run_evolution)")
         .range(0, 1000000000);
-    v("seed", seed, "seed of every random draw of the search");
+    v("seed", seed, "seed of every random draw of the search and of the order among equal fitness");
   }
 
   /// Throws sparsenas::Error naming the field, the expected range and the value.
@@ -114,8 +114,12 @@ struct Candidate {
   int64_t efficiency = 0;  ///< the EfficiencyFn value (MACs by default)
 };
 
-/// Outcome of `run_evolution`. Lists are sorted best first (fitness descending, ties by
-/// efficiency ascending, then by architecture), so equal seeds give equal results.
+/// Outcome of `run_evolution`. Lists are sorted best first: fitness descending, equal fitness in a
+/// random order fixed by the seed (each architecture's key is mix_seed(seed, tag, ArchHash(arch))),
+/// never by efficiency. A predictor such as a shallow GBDT gives many networks one value; a
+/// lowest-MACs tie-break would then fill an interval's top from its lower edge. Equal seeds give
+/// equal results; parents are chosen in the same order, so ties among parents are broken at random
+/// too.
 struct EvolutionResult {
   /// False when no architecture satisfying the constraint was found within the budget (the
   /// interval is outside the space's range, falls in a gap, or is too rare to hit): then every
@@ -163,7 +167,9 @@ struct EvolutionResult {
 /// architectures and a child equal to its parent(s) counts as a failed try (the fitness is cached,
 /// so copies only crowd the population in narrow intervals); retries are capped (CompOFA) and a
 /// child is dropped after max_tries * max_parent_picks (OFA retries forever); the last
-/// generation's children take part in `best` (OFA reports the best parent of the last round).
+/// generation's children take part in `best` (OFA reports the best parent of the last round);
+/// equal fitness is ordered by a random key per architecture (OFA's stable sort keeps the order of
+/// arrival, which is random too but makes the result depend on how candidates were batched).
 ///
 /// Throws sparsenas::Error for an invalid config or constraint, a FitnessFn that returns the wrong
 /// number of values or a non-finite value. Deterministic for a given seed.

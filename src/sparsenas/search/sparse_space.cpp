@@ -37,6 +37,10 @@ void read_bounds(const json& j, const char* what, SparseInterval& interval) {
 
 }  // namespace
 
+uint64_t network_seed(uint64_t seed, int64_t interval, int64_t k) {
+  return mix_seed(seed, static_cast<uint64_t>(interval), static_cast<uint64_t>(k));
+}
+
 int64_t MacsRange::num_intervals() const {
   if (interval <= 0 || max_macs <= min_macs) return 0;
   return (max_macs - min_macs + interval - 1) / interval;
@@ -220,27 +224,43 @@ SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn&
     interval.index = i;
     interval.min_macs = range.min_macs + i * range.interval;
     interval.max_macs = std::min(range.max_macs, interval.min_macs + range.interval);
-    EvolutionConfig evolution = out.config.evolution;
-    evolution.seed = mix_seed(out.config.evolution.seed, static_cast<uint64_t>(i));
-    const EvolutionResult result =
-        run_evolution(space, fitness, Constraint{interval.min_macs, interval.max_macs}, evolution);
-    interval.num_evaluations = result.num_evaluations;
-    out.num_evaluations += result.num_evaluations;
-    const int64_t keep = std::min<int64_t>(out.config.top_k, result.archive.size());
-    for (int64_t r = 0; r < keep; ++r) {
-      const Candidate& c = result.archive[r];
-      interval.archs.push_back(SparseArch{c.arch, c.efficiency, space.params(c.arch), c.fitness});
+    // Algorithm 1: one search per network, each with its own seed; a network that an earlier
+    // search of the interval already contributed is skipped for that search's next best.
+    std::set<space::Arch> taken;
+    bool feasible = false;
+    double best_predicted = 0.0;
+    for (int64_t k = 0; k < out.config.top_k; ++k) {
+      EvolutionConfig evolution = out.config.evolution;
+      evolution.seed = network_seed(out.config.evolution.seed, i, k);
+      const EvolutionResult result =
+          run_evolution(space, fitness, Constraint{interval.min_macs, interval.max_macs}, evolution);
+      interval.num_evaluations += result.num_evaluations;
+      // The searches of one interval differ only in their seed: when the first finds no network
+      // of the space in the interval, neither would the others.
+      if (!result.feasible) break;
+      best_predicted = feasible ? std::max(best_predicted, result.best->fitness) : result.best->fitness;
+      feasible = true;
+      for (const Candidate& c : result.archive) {
+        if (!taken.insert(c.arch).second) continue;
+        interval.archs.push_back(SparseArch{c.arch, c.efficiency, space.params(c.arch), c.fitness});
+        break;
+      }
     }
+    out.num_evaluations += interval.num_evaluations;
+    // Best first; equal predictions keep the order of their searches (random, by seed).
+    std::stable_sort(interval.archs.begin(), interval.archs.end(),
+                     [](const SparseArch& a, const SparseArch& b) { return a.predicted > b.predicted; });
+    const auto keep = static_cast<int64_t>(interval.archs.size());
     IntervalProgress report;
     report.index = i;
     report.num_intervals = n;
     report.min_macs = interval.min_macs;
     report.max_macs = interval.max_macs;
-    report.feasible = result.feasible;
+    report.feasible = feasible;
     report.num_archs = keep;
-    report.best_predicted = result.best ? result.best->fitness : 0.0;
-    report.num_evaluations = result.num_evaluations;
-    if (result.feasible) {
+    report.best_predicted = best_predicted;
+    report.num_evaluations = interval.num_evaluations;
+    if (feasible) {
       out.intervals.push_back(std::move(interval));
     } else {
       out.unreachable.push_back(std::move(interval));

@@ -1,7 +1,7 @@
 #pragma once
-// The sparse search space (paper §4, §5.3; DESIGN stage 5): split a MACs range into equal
-// intervals, run one evolutionary search per interval with the early predictor as fitness, keep
-// the top k distinct networks of each. Written as `sparse_space.json`.
+// The sparse search space (paper §4 Algorithm 1, §5.3; DESIGN stage 5): split a MACs range into
+// equal intervals and find each of the top_k networks of an interval by its own evolutionary
+// search with the early predictor as fitness. Written as `sparse_space.json`.
 
 #include <cstdint>
 #include <filesystem>
@@ -54,7 +54,7 @@ struct SparseSpaceConfig {
   int64_t max_macs = 0;
   int64_t interval = 0;
   int64_t top_k = 5;
-  /// Interval i runs with seed mix_seed(evolution.seed, i).
+  /// The search for network k of interval i runs with seed network_seed(evolution.seed, i, k).
   EvolutionConfig evolution;
 
   /// The fields: JSON key, one-line doc, allowed values (core/config_fields.h). min_macs <
@@ -70,8 +70,8 @@ struct SparseSpaceConfig {
     v("interval", interval, "width of one interval in MACs; 0 = the default's interval")
         .min(0)
         .note("0 = scaled default");
-    v("top_k", top_k, "distinct networks kept per interval (paper: 5)").range(1, 1000000);
-    v("evolution", evolution, "search per interval");
+    v("top_k", top_k, "networks per interval, each found by its own search (paper: 5)").range(1, 1000000);
+    v("evolution", evolution, "each search (one per network of the sparse space)");
   }
 
   /// Throws sparsenas::Error naming the field, the expected range and the value.
@@ -101,9 +101,10 @@ struct SparseInterval {
   int64_t index = 0;  ///< position in the split, from 0
   int64_t min_macs = 0;
   int64_t max_macs = 0;
-  std::vector<SparseArch> archs;  ///< 1..top_k entries; fewer than top_k when the search found
-                                  ///< fewer distinct networks in the interval
-  int64_t num_evaluations = 0;    ///< fitness evaluations spent on this interval
+  std::vector<SparseArch> archs;  ///< 1..top_k distinct entries; fewer than top_k when every
+                                  ///< network a search evaluated was taken by an earlier search
+  int64_t num_evaluations = 0;    ///< fitness evaluations of all the interval's searches (each
+                                  ///< search caches its own, so a network may count more than once)
 };
 
 /// The result of `build_sparse_space`, serialised as `sparse_space.json`:
@@ -147,11 +148,23 @@ struct IntervalProgress {
 };
 using SparseProgressFn = std::function<void(const IntervalProgress&)>;
 
-/// Builds the sparse space: one `run_evolution` per interval of the resolved config's range
-/// (MACs efficiency), keeping the top_k distinct networks among ALL architectures the search
-/// evaluated in the interval (its archive), not only its final population: the paper keeps "the
-/// top networks of the search", and OFA's final population can hold few distinct networks in a
-/// narrow interval; the archive always contains the final population and the best network.
+/// The seed of the search for network `k` (from 0) of interval `interval`:
+/// mix_seed(seed, interval, k).
+uint64_t network_seed(uint64_t seed, int64_t interval, int64_t k);
+
+/// Builds the sparse space as the paper's Algorithm 1: "for i in 1..N*: random sample a set of
+/// networks, estimate them, evolutionary search the high-quality network alpha_i*, append it to
+/// A*", with N* = top_k * (number of intervals) and the searches grouped by MACs interval (§5.3:
+/// five networks per interval). For each interval i of the resolved config's range (MACs
+/// efficiency) and k = 0..top_k-1, one `run_evolution` with seed network_seed(evolution.seed, i, k)
+/// (its own initial population and its own random tie-break) contributes its best network, or, when
+/// that network was contributed by an earlier search of the interval, its best network not yet in
+/// the sparse space (the first of its archive, best first, that is new): no architecture is kept
+/// twice. Intervals are disjoint in MACs, so networks are distinct across the whole space. When
+/// the first search of an interval finds no network in it, the interval is unreachable and its other
+/// searches are not run. An interval's networks are sorted by predicted value descending, equal
+/// values in the order of their searches. Cost: top_k searches per interval (this replaced one
+/// search per interval keeping its top_k, which made a tie-break decide among near-duplicates).
 /// `progress` (may be empty) is called after each interval. Single-threaded; deterministic for a
 /// given config.
 SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn& fitness,
