@@ -374,9 +374,31 @@ TEST(CliRunTest, TinyRunResumeAfterKillSearchAndExport) {
             1e-5 * std::max(1.0, sidecar["check"]["max_abs_logit"].get<double>()));
   r = run("export --run " + a.string() + " --arch '{\"ks\":[9]}' --out " + model.string());
   EXPECT_EQ(r.code, 1);
-  r = run("export --run " + a.string() + " --max-macs 1e9 --format onnx --out " + model.string());
+  r = run("export --run " + a.string() + " --max-macs 1e9 --format tflite --out " + model.string());
   EXPECT_EQ(r.code, 1);
-  EXPECT_TRUE(contains(r.err, "--format")) << r.err;
+  EXPECT_TRUE(contains(r.err, "--format: expected torchscript or onnx, got \"tflite\"")) << r.err;
+
+  // ONNX: the same network, checked by ONNX's checker and OpenCV DNN on validation images.
+  const auto onnx_model = dir.path() / "net.onnx";
+  r = run("export --run " + a.string() + " --max-macs 1e12 --format onnx --out " + onnx_model.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(onnx_model));
+  const auto onnx_sidecar = nlohmann::json::parse(read_text(dir.path() / "net.json"));
+  EXPECT_EQ(onnx_sidecar["format"], "onnx");
+  EXPECT_EQ(onnx_sidecar["file"], "net.onnx");
+  EXPECT_EQ(onnx_sidecar["arch"], found["arch"]);
+  EXPECT_EQ(onnx_sidecar["onnx"]["opset"].get<int>(), 14);
+  EXPECT_EQ(onnx_sidecar["input"]["shape"][0], -1);
+  EXPECT_EQ(onnx_sidecar["check"]["onnx_checker"], "passed");
+  EXPECT_LE(onnx_sidecar["check"]["max_abs_diff"].get<double>(),
+            1e-4 * onnx_sidecar["check"]["max_abs_logit"].get<double>());
+  EXPECT_GT(onnx_sidecar["check"]["max_abs_logit"].get<double>(), 0.0);
+  // An output folder that does not exist: an error naming it, nothing written.
+  const auto nowhere = dir.path() / "missing" / "net.onnx";
+  r = run("export --run " + a.string() + " --max-macs 1e12 --format onnx --out " + nowhere.string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "does not exist")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "missing"));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// `sparsenas export`: one network of a finished run as a standalone TorchScript file with a JSON
-// sidecar (exporter::save_torchscript, checked with exporter::check_torchscript).
+// `sparsenas export`: one network of a finished run as a standalone TorchScript or ONNX file with a
+// JSON sidecar (exporter::save_torchscript, checked with exporter::check_torchscript;
+// exporter::save_onnx, checked with ONNX's checker and OpenCV DNN by exporter::check_onnx).
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include "sparsenas/core/log.h"
 #include "sparsenas/data/batch_loader.h"
 #include "sparsenas/data/data_config.h"
+#include "sparsenas/export/onnx.h"
 #include "sparsenas/export/torchscript.h"
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/pipeline/subnet_evaluator.h"
@@ -42,8 +44,11 @@ struct ExportFlags {
 };
 
 void run_export(const ExportFlags& f) {
-  SNAS_CHECK(f.format == "torchscript", "--format must be torchscript (ONNX export is not implemented yet), got \"",
+  SNAS_CHECK(f.format == "torchscript" || f.format == "onnx", "--format: expected torchscript or onnx, got \"",
              f.format, "\"");
+  const bool onnx = f.format == "onnx";
+  SNAS_CHECK(!onnx || exporter::onnx_available(), "--format onnx: this build of sparsenas has no ONNX support ",
+             "(install libonnx-dev libprotobuf-dev libopencv-dnn-dev, as scripts/setup.sh does, and rebuild)");
   const auto bound = bound_of(f.bound);
   SNAS_CHECK(f.arch.has_value() != bound.has_value(),
              "give either --arch or one bound (--max-macs, --max-latency-ms, --max-params)");
@@ -66,16 +71,40 @@ void run_export(const ExportFlags& f) {
   }
 
   pipeline::DeployableNetwork network = pipeline::load_network(run, arch);
-  exporter::save_torchscript(*network.net, network.mean, network.std, out);
-
-  // Check the file against the network it came from, on real validation images.
+  // Check the file against the network it came from, on real validation images. The data are
+  // loaded before the file is written, so that a missing dataset leaves no file behind.
   const data::Splits splits = data::load_splits(run.config.data);
   const data::Dataset& check_set = splits.val.size() > 0 ? splits.val : splits.test;
   const int64_t n = std::min<int64_t>(16, check_set.size());
   const torch::Tensor images = check_set.images.slice(0, 0, n);
-  const exporter::TorchScriptCheck check = exporter::check_torchscript(
-      out, *network.net, images.to(torch::kFloat32).div(255.0),
-      data::to_float_normalized(images, network.mean, network.std));
+  const torch::Tensor pixels = images.to(torch::kFloat32).div(255.0);
+  const torch::Tensor normalized = data::to_float_normalized(images, network.mean, network.std);
+  json check_json;
+  if (onnx) {
+    exporter::save_onnx(*network.net, network.mean, network.std, out);
+  } else {
+    exporter::save_torchscript(*network.net, network.mean, network.std, out);
+  }
+  try {
+    if (onnx) {
+      const exporter::OnnxCheck check = exporter::check_onnx(out, *network.net, pixels, normalized);
+      check_json = {{"images", check.images},
+                    {"max_abs_diff", check.max_abs_diff},
+                    {"max_abs_logit", check.max_abs_logit},
+                    {"runtime", check.runtime},
+                    {"onnx_checker", "passed"}};
+    } else {
+      const exporter::TorchScriptCheck check = exporter::check_torchscript(out, *network.net, pixels, normalized);
+      check_json = {{"images", check.images},
+                    {"max_abs_diff", check.max_abs_diff},
+                    {"max_abs_logit", check.max_abs_logit},
+                    {"runtime", "libtorch"}};
+    }
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(out, ignored);  // a file that failed its check is not left for anyone to deploy
+    throw;
+  }
 
   json accuracy;
   if (member) {
@@ -92,7 +121,7 @@ void run_export(const ExportFlags& f) {
     accuracy = {{"val_top1", val.top1}, {"test_top1", test.top1}, {"latency_ms", nullptr}, {"source", "measured at export"}};
   }
   const int64_t c = network.channels, r = network.resolution;
-  json sidecar = {{"format", "torchscript"},
+  json sidecar = {{"format", f.format},
                   {"file", out.filename().string()},
                   {"sparsenas_version", "0.1.0"},
                   {"exported_at", utc_now()},
@@ -110,10 +139,11 @@ void run_export(const ExportFlags& f) {
                   {"macs", network.macs},
                   {"params", network.params},
                   {"accuracy", accuracy},
-                  {"check",
-                   {{"images", check.images},
-                    {"max_abs_diff", check.max_abs_diff},
-                    {"max_abs_logit", check.max_abs_logit}}}};
+                  {"check", check_json}};
+  if (onnx) {
+    sidecar["onnx"] = {{"opset", exporter::kOnnxOpset}, {"input_name", "input"}, {"output_name", "logits"},
+                       {"dynamic_axes", {{"input", {{"0", "N"}}}, {"logits", {{"0", "N"}}}}}};
+  }
   fs::path sidecar_path = out;
   sidecar_path.replace_extension(".json");
   write_json_file(sidecar_path, sidecar);
@@ -121,7 +151,7 @@ void run_export(const ExportFlags& f) {
                  << "; sidecar " << sidecar_path.string();
   json result = {{"model", out.string()}, {"sidecar", sidecar_path.string()}, {"arch", space::to_json(arch)},
                  {"macs", network.macs}, {"params", network.params}, {"accuracy", accuracy},
-                 {"max_abs_diff", check.max_abs_diff}};
+                 {"max_abs_diff", check_json["max_abs_diff"]}};
   std::cout << (f.json ? result.dump(2) : result.dump()) << std::endl;
 }
 
@@ -130,13 +160,16 @@ void run_export(const ExportFlags& f) {
 void add_export_command(CLI::App& app) {
   auto [cmd, f] = add_command<ExportFlags>(app, "export",
                                            "Write one network of a finished run as a standalone TorchScript "
-                                           "file (+ JSON sidecar)",
+                                           "or ONNX file (+ JSON sidecar)",
                                            run_export);
   add_run_dir_option(*cmd, f->run);
   cmd->add_option("--arch", f->arch, "architecture: JSON, max or min (or give a bound instead)");
   add_bound_flags(*cmd, f->bound);
-  cmd->add_option("--format", f->format, "torchscript")->capture_default_str();
-  cmd->add_option("--out", f->out, "output file, e.g. model.pt (the sidecar goes to model.json)")->required();
+  cmd->add_option("--format", f->format, "torchscript or onnx (opset " + std::to_string(exporter::kOnnxOpset) +
+                                           ", dynamic batch, checked with OpenCV DNN)")
+      ->capture_default_str();
+  cmd->add_option("--out", f->out, "output file, e.g. model.pt or model.onnx (the sidecar goes to model.json)")
+      ->required();
   add_json_flag(*cmd, f->json, /*pretty=*/true);
 }
 
