@@ -287,6 +287,11 @@ std::string bootstrap(std::vector<Comparison>& comps, const std::vector<Run>& ru
          "chosen by validation accuracy (the validation images are not resampled).";
 }
 
+// "12.5%", or "n/a" when not finite.
+std::string percent_or_na(double fraction) {
+  return std::isfinite(fraction) ? finite_fixed(fraction * 100, 1) + "%" : std::string("n/a");
+}
+
 json value_ci(double value, const Interval& ci) {
   json j = {{"value", value}};
   j["ci95"] = std::isfinite(ci[0]) ? json::array({ci[0], ci[1]}) : json(nullptr);
@@ -670,14 +675,14 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
           above += sa.above;
           compared += sa.compared;
           md << "| " << runs[o].label << " | " << runs[t].label << " | " << sa.above << " | " << sa.compared << " | "
-             << sa.outside << " | " << finite_fixed(sa.share() * 100, 1) << "% |\n";
+             << sa.outside << " | " << percent_or_na(sa.share()) << " |\n";
           pairs.push_back({{"sparsenas", runs[o].label}, {"compofa", runs[t].label}, {"above", sa.above},
                            {"compared", sa.compared}, {"outside", sa.outside},
                            {"share", std::isfinite(sa.share()) ? json(sa.share()) : json(nullptr)}});
         }
       }
       const double pooled_share = compared ? static_cast<double>(above) / compared : kNaN;
-      md << "| pooled | | " << above << " | " << compared << " | | " << finite_fixed(pooled_share * 100, 1) << "% |\n\n";
+      md << "| pooled | | " << above << " | " << compared << " | | " << percent_or_na(pooled_share) << " |\n\n";
       out["share_above_compofa_curve"] = {
           {"curve", "piecewise-linear over log MACs through CompOFA's Pareto front"},
           {"pairs", pairs},
