@@ -9,7 +9,9 @@
 #include "sparsenas/core/fs.h"
 #include "sparsenas/nn/static_net.h"
 #include "sparsenas/nn/supernet.h"
+#include "sparsenas/rundir/image_correctness.h"
 #include "sparsenas/rundir/manifest.h"
+#include "sparsenas/pipeline/check_selection.h"
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/pipeline/run_config.h"
 #include "sparsenas/pipeline/space_stats.h"
@@ -155,6 +157,83 @@ TEST(BaselinesTest, EveryMethodRunsEndToEndAndTheRunsCompare) {
   EXPECT_EQ(summary["runs"].size(), 5u);
   const std::string md = read_file(result.markdown);
   for (const auto& method : method_names()) EXPECT_TRUE(contains(md, method + " (" + method + ")")) << method;
+  // Every family kept its per-image correctness on the same test images, so every difference has
+  // a bootstrap interval around its value.
+  for (const auto& method : method_names()) EXPECT_TRUE(fs::exists(dirs[method] / "family_correct.json")) << method;
+  for (size_t i = 1; i < summary["runs"].size(); ++i) {
+    const json& mean = summary["runs"][i]["vs_reference"]["mean"];
+    ASSERT_TRUE(mean["ci95"].is_array()) << summary["runs"][i]["vs_reference"].dump();
+    EXPECT_LE(mean["ci95"][0].get<double>(), mean["value"].get<double>() + 1e-12);
+    EXPECT_GE(mean["ci95"][1].get<double>(), mean["value"].get<double>() - 1e-12);
+  }
+  {  // family_correct.json agrees with family.csv
+    const auto bits = rundir::read_image_correctness(dirs["sparsenas"] / "family_correct.json");
+    const auto rows = search::FamilyTable::read_csv(dirs["sparsenas"] / "family.csv").rows();
+    ASSERT_EQ(bits.networks.size(), rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto& t = bits.bits(i, "test");
+      EXPECT_NEAR(std::count(t.begin(), t.end(), 1) / static_cast<double>(t.size()), rows[i].test_top1, 1e-12);
+    }
+  }
+
+  // check-selection: the sparsenas run's sparse space against random networks on spos's supernet.
+  CheckSelectionOptions check;
+  check.bootstrap_resamples = 200;
+  const CheckSelectionResult checked = check_selection(dirs["sparsenas"], dirs["spos"], check);
+  const json written = read_json_file(dirs["sparsenas"] / "check_selection.json");
+  EXPECT_FALSE(fs::exists(dirs["sparsenas"] / "check_selection.partial.json"));
+  const auto sparse = search::read_sparse_space(dirs["sparsenas"] / "sparse_space.json");
+  ASSERT_EQ(checked.intervals.size() + checked.skipped.size(), sparse.intervals.size());
+  ASSERT_FALSE(checked.intervals.empty());
+  double sum = 0;
+  for (size_t k = 0; k < checked.intervals.size(); ++k) {
+    // As many random networks as selected ones, each in the interval's MACs range.
+    double sel = 0, rnd = 0;
+    int n_sel = 0, n_rnd = 0;
+    for (const auto& n : checked.networks) {
+      if (n.interval != checked.intervals[k].index) continue;
+      EXPECT_GE(n.macs, checked.intervals[k].min_macs);
+      EXPECT_LT(n.macs, checked.intervals[k].max_macs);
+      (n.selected ? sel : rnd) += n.top1;
+      ++(n.selected ? n_sel : n_rnd);
+    }
+    EXPECT_EQ(n_sel, n_rnd);
+    EXPECT_EQ(n_sel, checked.intervals[k].networks);
+    EXPECT_NEAR(checked.stats.intervals[k].difference, sel / n_sel - rnd / n_rnd, 1e-12);
+    sum += sel / n_sel - rnd / n_rnd;
+  }
+  EXPECT_NEAR(written["overall"]["difference"]["value"].get<double>(), sum / checked.intervals.size(), 1e-12);
+  ASSERT_TRUE(written["overall"]["difference"]["ci95"].is_array());
+  EXPECT_LE(written["overall"]["difference"]["ci95"][0].get<double>(), sum / checked.intervals.size() + 1e-12);
+  // Errors: clear and nothing written.
+  fs::remove(dirs["sparsenas"] / "check_selection.json");
+  EXPECT_TRUE(contains(test::error_of([&] { check_selection(dirs["sparsenas"], dirs["compofa"], check); }),
+                       "give an spos or ofa run"));
+  const fs::path no_sparse = temp.path() / "no-sparse";
+  fs::create_directories(no_sparse);
+  fs::copy_file(dirs["sparsenas"] / "config.json", no_sparse / "config.json");
+  EXPECT_TRUE(contains(test::error_of([&] { check_selection(no_sparse, dirs["spos"], check); }),
+                       "no sparse_space.json"));
+  const fs::path other_space = temp.path() / "other-space";
+  fs::create_directories(other_space);
+  fs::copy_file(dirs["sparsenas"] / "config.json", other_space / "config.json");
+  {  // the same space at 32x32: one network, in an interval of its own
+    search::SparseSpace at32 = sparse;
+    at32.space.resolution = 32;
+    const space::SearchSpace sp32(at32.space);
+    const space::Arch arch = sparse.intervals.front().archs.front().arch;
+    const int64_t macs = sp32.macs(arch);
+    at32.intervals = {search::SparseInterval{0, macs, macs + 1, {{arch, macs, sp32.params(arch), 0.5}}, 1}};
+    at32.unreachable.clear();
+    search::write_sparse_space(other_space / "sparse_space.json", at32);
+  }
+  const std::string differ = test::error_of([&] { check_selection(other_space, dirs["spos"], check); });
+  EXPECT_TRUE(contains(differ, "different search spaces")) << differ;
+  EXPECT_TRUE(contains(differ, "resolution 32 vs 28")) << differ;
+  for (const fs::path& d : {dirs["sparsenas"], no_sparse, other_space}) {
+    EXPECT_FALSE(fs::exists(d / "check_selection.json")) << d;
+    EXPECT_FALSE(fs::exists(d / "check_selection.partial.json")) << d;
+  }
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/search/sparse_space.h"
 #include "sparsenas/space/search_space.h"
+#include "sparsenas/rundir/image_correctness.h"
+#include "support/error_of.h"
 #include "support/fashion_space.h"
 #include "support/temp_dir.h"
 
@@ -174,6 +176,132 @@ TEST(CompareTest, DifferencesPerIntervalCostsAndRankingMatchABruteForceCount) {
   const std::string md = read_file(result.markdown);
   for (const char* part : {"Table 4", "Table 6", "compound_warmup", "Kendall", "compofa (b) − sparsenas (a)"}) {
     EXPECT_NE(md.find(part), std::string::npos) << part;
+  }
+}
+
+// family_correct.json for `rows`: network i is right on `hits[i]` of `n` test images, starting at
+// image 7 * i (wrapping), and on every validation image.
+void write_bits(const fs::path& dir, const std::vector<search::FamilyRow>& rows, int n, const std::vector<int>& hits,
+                const std::string& fingerprint = "same") {
+  rundir::ImageCorrectness c;
+  c.splits = {{"test", {n, fingerprint}}, {"val", {2, "v"}}};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::vector<uint8_t> bits(n, 0);
+    for (int j = 0; j < hits[i]; ++j) bits[(j + 7 * i) % n] = 1;
+    c.networks.push_back({rows[i].arch, {{"test", bits}, {"val", {1, 1}}}});
+  }
+  rundir::write_image_correctness(dir / "family_correct.json", c);
+}
+
+TEST(CompareTest, BootstrapIntervalsZeroForIdenticalRunsCoverAKnownShiftAndNeedTheSameTestImages) {
+  const space::SearchSpace space = fashion_space();
+  Rng rng(5);
+  std::vector<space::Arch> archs = space.sample_distinct(8, rng);
+  std::sort(archs.begin(), archs.end(), [&](const auto& x, const auto& y) { return space.macs(x) < space.macs(y); });
+  const int n = 100;
+  std::vector<search::FamilyRow> rows;
+  std::vector<int> hits, more;
+  for (size_t i = 0; i < archs.size(); ++i) {
+    search::FamilyRow r;
+    r.arch = space.canonical(archs[i]);
+    r.macs = space.macs(r.arch);
+    r.params = space.params(r.arch);
+    r.val_top1 = 0.5 + 0.01 * static_cast<double>(i % 3);
+    hits.push_back(60 + static_cast<int>(i % 4));
+    more.push_back(hits.back() + 10);  // +10 points for every network
+    r.test_top1 = hits.back() / static_cast<double>(n);
+    rows.push_back(r);
+  }
+  std::vector<search::FamilyRow> shifted = rows;
+  for (size_t i = 0; i < rows.size(); ++i) shifted[i].test_top1 = more[i] / static_cast<double>(n);
+  std::vector<double> predicted(rows.size(), 0.5);
+  const std::vector<json> stages = {stage("teacher", 10, 1, 1, 1), stage("supernet", 10, 1, 1, 1)};
+
+  test::TempDir temp;
+  const fs::path ref = temp.path() / "ref", same = temp.path() / "same", shift = temp.path() / "shift",
+                 other = temp.path() / "other", old = temp.path() / "old";
+  write_run(ref, "sparsenas", stages, rows, predicted, rows.front().macs);
+  write_bits(ref, rows, n, hits);
+  write_run(same, "random-subspace", stages, rows, {}, 0);
+  write_bits(same, rows, n, hits);
+  write_run(shift, "compofa", stages, shifted, {}, 0);
+  write_bits(shift, shifted, n, more);
+  write_run(other, "ofa", stages, rows, {}, 0);
+  write_bits(other, rows, n, hits, "other images");
+  write_run(old, "compofa", stages, shifted, {}, 0);  // no family_correct.json
+
+  CompareOptions options;
+  options.plots = false;
+  options.lookup_rounds = 1;
+  options.lookup_queries_per_round = 1;
+  options.bootstrap_resamples = 400;
+  const CompareResult result = write_comparison({ref, same, shift, other, old}, temp.path() / "out", options);
+  const json summary = read_json_file(result.json);
+  const json& runs = summary["runs"];
+
+  // Identical runs: every difference and every interval is exactly 0.
+  const json& s = runs[1]["vs_reference"];
+  for (const char* stat : {"mean", "best", "picked"}) {
+    EXPECT_EQ(s[stat]["value"].get<double>(), 0.0) << stat;
+    EXPECT_EQ(s[stat]["ci95"], json::array({0.0, 0.0})) << stat;
+  }
+  ASSERT_GT(s["intervals"].size(), 0u);
+  for (const auto& in : s["intervals"]) EXPECT_EQ(in["mean"]["ci95"], json::array({0.0, 0.0}));
+
+  // A known shift of +10 points: estimated exactly, covered, and away from 0.
+  const json& k = runs[2]["vs_reference"];
+  for (const char* stat : {"mean", "best", "picked"}) {
+    EXPECT_NEAR(k[stat]["value"].get<double>(), 0.10, 1e-12) << stat;
+    const double lo = k[stat]["ci95"][0].get<double>(), hi = k[stat]["ci95"][1].get<double>();
+    EXPECT_LE(lo, 0.10) << stat;
+    EXPECT_GE(hi, 0.10) << stat;
+    EXPECT_GT(lo, 0.0) << stat;
+  }
+
+  // Other test images, or no per-image correctness: compared, but without an interval, and said why.
+  EXPECT_TRUE(runs[3]["vs_reference"]["mean"]["ci95"].is_null());
+  EXPECT_TRUE(test::contains(runs[3]["vs_reference"]["no_ci_reason"].get<std::string>(), "test images differ"));
+  EXPECT_NEAR(runs[3]["vs_reference"]["mean"]["value"].get<double>(), 0.0, 1e-12);
+  EXPECT_TRUE(runs[4]["vs_reference"]["mean"]["ci95"].is_null());
+  EXPECT_TRUE(test::contains(runs[4]["vs_reference"]["no_ci_reason"].get<std::string>(), "family_correct.json"));
+
+  // Two compofa runs: pooled per method, with the seed spread (both runs +10: sd 0) and no interval
+  // because one of them has no per-image correctness.
+  ASSERT_TRUE(summary.contains("methods"));
+  const json* pooled = nullptr;
+  for (const auto& m : summary["methods"]) {
+    if (test::contains(m["comparison"].get<std::string>(), "compofa")) pooled = &m;
+  }
+  ASSERT_NE(pooled, nullptr);
+  EXPECT_EQ((*pooled)["runs"], 2);
+  EXPECT_NEAR((*pooled)["mean"]["value"].get<double>(), 0.10, 1e-12);
+  EXPECT_NEAR((*pooled)["seed_sd_delta_mean"].get<double>(), 0.0, 1e-12);
+  EXPECT_TRUE((*pooled)["mean"]["ci95"].is_null());
+
+  // Every sparsenas network is 10 points below the compofa curve through the same MACs.
+  EXPECT_EQ(summary["share_above_compofa_curve"]["above"], 0);
+  EXPECT_GT(summary["share_above_compofa_curve"]["compared"].get<int>(), 0);
+  // The slope: a direct least-squares fit of the reference's points on log2 MACs.
+  const double slope = runs[0]["slope_vs_log2_macs"]["value"].get<double>();
+  std::vector<double> x, y;
+  for (const auto& r : rows) {
+    x.push_back(std::log2(static_cast<double>(r.macs)));
+    y.push_back(r.test_top1);
+  }
+  double mx = 0, my = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    mx += x[i] / x.size();
+    my += y[i] / y.size();
+  }
+  double sxy = 0, sxx = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) * (x[i] - mx);
+  }
+  EXPECT_NEAR(slope, sxy / sxx, 1e-9);
+  const std::string md = read_file(result.markdown);
+  for (const char* part : {"[+0.00, +0.00]", "seeds pooled", "Pareto front", "points per doubling"}) {
+    EXPECT_TRUE(test::contains(md, part)) << part;
   }
 }
 

@@ -84,6 +84,8 @@ TEST_F(EvaluateTest, TopOneAndLossOfKnownLogits) {
   const EvalResult r = evaluate(forward, dataset, 4, {0.3f}, {0.3f}, torch::kCPU);
   EXPECT_EQ(r.images, 10);
   EXPECT_DOUBLE_EQ(r.top1, 0.5);
+  // Per image, over batches of 4 (4 + 4 + 2): right exactly where the label is 1.
+  EXPECT_EQ(r.correct, (std::vector<uint8_t>{0, 1, 0, 1, 0, 1, 0, 1, 0, 1}));
   EXPECT_NEAR(r.loss, 0.5 * std::log(4.0) + 0.5 * -std::log(0.75), 1e-6);
   EXPECT_GE(r.seconds, 0.0);
   data::Dataset empty = dataset.subset(torch::zeros({0}, torch::kLong));

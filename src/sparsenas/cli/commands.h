@@ -20,6 +20,7 @@ void add_search_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_space_stats_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
+void add_check_selection_command(CLI::App& app);
 
 /// Registers every subcommand.
 void add_all_commands(CLI::App& app);

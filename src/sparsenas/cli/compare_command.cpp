@@ -21,11 +21,12 @@ struct CompareFlags {
   std::vector<std::string> runs;
   std::string out;
   bool no_plots = false;
+  report::CompareOptions options;
 };
 
 void run_compare(const CompareFlags& f) {
   std::vector<fs::path> dirs(f.runs.begin(), f.runs.end());
-  report::CompareOptions options;
+  report::CompareOptions options = f.options;
   options.plots = !f.no_plots;
   const report::CompareResult result = report::write_comparison(dirs, f.out, options);
   for (const auto& w : result.warnings) SNAS_LOG(WARN) << "compare: " << w;
@@ -43,6 +44,10 @@ void add_compare_command(CLI::App& app) {
       ->required();
   cmd->add_option("--out", f->out, "output directory for compare.md, compare.json and the plot")->required();
   cmd->add_flag("--no-plots", f->no_plots, "write the tables only (no gnuplot)");
+  cmd->add_option("--bootstrap", f->options.bootstrap_resamples,
+                  "bootstrap resamples of every 95% interval (0 = no intervals)")
+      ->capture_default_str();
+  cmd->add_option("--bootstrap-seed", f->options.bootstrap_seed, "seed of the bootstrap")->capture_default_str();
 }
 
 }  // namespace sparsenas::cli

@@ -151,6 +151,7 @@ void add_all_commands(CLI::App& app) {
   add_export_command(app);
   add_space_stats_command(app);
   add_compare_command(app);
+  add_check_selection_command(app);
 }
 
 }  // namespace sparsenas::cli

@@ -17,6 +17,7 @@
 #include "sparsenas/predictor/measurement_noise.h"
 #include "sparsenas/predictor/pairs_dataset.h"
 #include "sparsenas/rundir/artifacts.h"
+#include "sparsenas/rundir/image_correctness.h"
 #include "sparsenas/rundir/pairs_noise.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/search/sparse_space.h"
@@ -156,7 +157,15 @@ void run_family(RunContext& ctx, StageRecord& rec) {
   if (config.supernet.channels_last) image = image.contiguous(torch::MemoryFormat::ChannelsLast);
 
   const fs::path partial = ctx.path(rundir::kFamilyPartial);
+  const fs::path correct_partial = ctx.path(rundir::kFamilyCorrectPartial);
   std::vector<search::FamilyRow> rows;
+  // Per-image correctness beside the rows (compare's paired bootstrap over test images).
+  rundir::ImageCorrectness correct;
+  correct.splits = {{"test", split_identity(test)}, {"val", split_identity(val)}};
+  const auto clear = [&] {
+    rows.clear();
+    correct.networks.clear();
+  };
   ResumableLoop loop;
   loop.label = "family";
   loop.total = archs.size();
@@ -164,9 +173,24 @@ void run_family(RunContext& ctx, StageRecord& rec) {
       partial, "family",
       [&] {
         rows = search::FamilyTable::read_csv(partial).rows();
-        return rows.size();
+        // Keep the rows that also have their correctness on the same images (none when the
+        // partial correctness file is missing or was made on other images).
+        size_t kept = 0;
+        if (fs::exists(correct_partial)) {
+          rundir::ImageCorrectness saved = rundir::read_image_correctness(correct_partial);
+          if (saved.splits == correct.splits) {
+            correct.networks = std::move(saved.networks);
+            kept = std::min(rows.size(), correct.networks.size());
+          }
+        }
+        rows.resize(kept);
+        correct.networks.resize(kept);
+        return kept;
       },
-      [&](size_t i) { return i < archs.size() && sp.canonical(rows[i].arch) == archs[i]; }, [&] { rows.clear(); });
+      [&](size_t i) {
+        return i < archs.size() && sp.canonical(rows[i].arch) == archs[i] && correct.networks[i].arch == archs[i];
+      },
+      clear);
   loop.evaluate = [&](size_t i) {
     const space::Arch& arch = archs[i];
     evaluator.recalibrate(arch);
@@ -174,8 +198,19 @@ void run_family(RunContext& ctx, StageRecord& rec) {
     row.arch = arch;
     row.macs = sp.macs(arch);
     row.params = sp.params(arch);
-    row.val_top1 = evaluator.top1(arch, val);
-    row.test_top1 = test.size() > 0 ? evaluator.top1(arch, test) : std::nan("");
+    rundir::NetworkCorrectness bits;
+    bits.arch = arch;
+    train::EvalResult v = evaluator.evaluate(arch, val);
+    row.val_top1 = v.top1;
+    bits.correct["val"] = std::move(v.correct);
+    if (test.size() > 0) {
+      train::EvalResult t = evaluator.evaluate(arch, test);
+      row.test_top1 = t.top1;
+      bits.correct["test"] = std::move(t.correct);
+    } else {
+      row.test_top1 = std::nan("");
+      bits.correct["test"] = {};
+    }
     if (config.family.latency_repeats > 0) {
       auto static_net = net->extract(arch);
       static_net->eval();
@@ -183,11 +218,17 @@ void run_family(RunContext& ctx, StageRecord& rec) {
           measure_latency_ms(*static_net, image, config.family.latency_warmup, config.family.latency_repeats);
     }
     rows.push_back(row);
+    correct.networks.push_back(std::move(bits));
   };
-  loop.save = [&] { search::FamilyTable(rows).write_csv(partial); };
+  loop.save = [&] {
+    rundir::write_image_correctness(correct_partial, correct);
+    search::FamilyTable(rows).write_csv(partial);
+  };
   loop.note = [&] { return "val " + percent(rows.back().val_top1); };
   run_loop(loop);
+  rundir::write_image_correctness(ctx.path(rundir::kFamilyCorrect), correct);
   search::FamilyTable(rows).write_csv(ctx.path(rundir::kFamily));
+  fs::remove(correct_partial);
   fs::remove(partial);
 
   // The teacher on the same images, for the report (Table 7). It keeps its own BN statistics (it

@@ -80,8 +80,8 @@ MethodStage family_search() {
 
 MethodStage family(std::vector<std::string> inputs) {
   inputs.push_back("teacher");
-  return {"family", [](const RunConfig& c) { return section(c, "family"); }, inputs, {rd::kFamily},
-          {rd::kFamilyPartial}, run_family};
+  return {"family", [](const RunConfig& c) { return section(c, "family"); }, inputs, {rd::kFamily, rd::kFamilyCorrect},
+          {rd::kFamilyPartial, rd::kFamilyCorrectPartial}, run_family};
 }
 
 // A supernet training phase of a baseline (run_phase): `name`/ holds its checkpoint and history.

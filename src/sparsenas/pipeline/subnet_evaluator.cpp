@@ -1,5 +1,6 @@
 #include "sparsenas/pipeline/subnet_evaluator.h"
 
+#include "sparsenas/core/hash.h"
 #include "sparsenas/core/log.h"
 #include "sparsenas/core/progress.h"
 #include "sparsenas/pipeline/pipeline.h"
@@ -24,6 +25,19 @@ void SubnetEvaluator::recalibrate(const space::Arch& arch) {
 
 double SubnetEvaluator::top1(const space::Arch& arch, const data::Dataset& split) {
   return train::evaluate(net_, arch, split, eval_batch_, mean_, std_, device_).top1;
+}
+
+train::EvalResult SubnetEvaluator::evaluate(const space::Arch& arch, const data::Dataset& split) {
+  return train::evaluate(net_, arch, split, eval_batch_, mean_, std_, device_);
+}
+
+rundir::SplitIdentity split_identity(const data::Dataset& d) {
+  if (d.size() == 0) return {0, ""};
+  const torch::Tensor images = d.images.contiguous();
+  const torch::Tensor labels = d.labels.to(torch::kLong).contiguous();
+  std::string bytes(static_cast<const char*>(images.data_ptr()), images.nbytes());
+  bytes.append(static_cast<const char*>(labels.data_ptr()), labels.nbytes());
+  return {d.size(), hash_string(bytes)};
 }
 
 data::Dataset first_images(const data::Dataset& d, int64_t n) {

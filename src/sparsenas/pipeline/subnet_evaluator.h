@@ -13,7 +13,9 @@
 
 #include "sparsenas/data/dataset.h"
 #include "sparsenas/nn/supernet.h"
+#include "sparsenas/rundir/image_correctness.h"
 #include "sparsenas/space/arch.h"
+#include "sparsenas/train/evaluate.h"
 
 namespace sparsenas::pipeline {
 
@@ -31,6 +33,8 @@ class SubnetEvaluator {
   /// Top-1 accuracy (a fraction) of `arch` on `split`, with the statistics of the last
   /// `recalibrate`.
   double top1(const space::Arch& arch, const data::Dataset& split);
+  /// As `top1`, with the per-image correctness (train::EvalResult::correct).
+  train::EvalResult evaluate(const space::Arch& arch, const data::Dataset& split);
   /// Images seen per network: the recalibration set plus `splits`' sizes.
   int64_t recal_images() const { return recal_.size(); }
 
@@ -44,6 +48,10 @@ class SubnetEvaluator {
 
 /// The first `n` images of `d` (all of them when `n` <= 0 or larger than `d`).
 data::Dataset first_images(const data::Dataset& d, int64_t n);
+
+/// The identity of an evaluation split for rundir::ImageCorrectness: its size and a hash of its
+/// pixels and labels (equal for the same images in the same order; an empty split gives {0, ""}).
+rundir::SplitIdentity split_identity(const data::Dataset& d);
 
 /// A loop over `total` networks that can stop and continue: `evaluate(i)` evaluates network i and
 /// appends its row (the caller's table already holds `done` rows, read back from its partial

@@ -52,6 +52,10 @@ search::SparseSpace RunDir::sparse_space() const {
   return read(kSparseSpace, [](const fs::path& p) { return search::read_sparse_space(p); });
 }
 
+ImageCorrectness RunDir::family_correctness() const {
+  return read(kFamilyCorrect, [](const fs::path& p) { return read_image_correctness(p); });
+}
+
 predictor::PairsDataset RunDir::pairs(const space::SearchSpace* space) const {
   return read(kPairs, [space](const fs::path& p) { return predictor::PairsDataset::read_csv(p, space); });
 }

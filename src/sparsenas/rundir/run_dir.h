@@ -15,6 +15,7 @@
 #include "sparsenas/predictor/pairs_dataset.h"
 #include "sparsenas/rundir/artifacts.h"
 #include "sparsenas/rundir/history.h"
+#include "sparsenas/rundir/image_correctness.h"
 #include "sparsenas/rundir/manifest.h"
 #include "sparsenas/rundir/pairs_noise.h"
 #include "sparsenas/rundir/predictor_tables.h"
@@ -47,6 +48,8 @@ class RunDir {
   Manifest manifest() const;
   search::FamilyTable family() const;
   search::SparseSpace sparse_space() const;
+  /// `family_correct.json` (per-image correctness of the family; absent in runs made before it).
+  ImageCorrectness family_correctness() const;
   /// `pairs.csv`; with `space`, each architecture is checked against it and canonicalised.
   predictor::PairsDataset pairs(const space::SearchSpace* space = nullptr) const;
   /// `pairs_noise.json`.

@@ -73,6 +73,7 @@ EvalResult evaluate(const ForwardFn& forward, const data::Dataset& dataset, int6
       torch::scalar_tensor(0.0, torch::TensorOptions().dtype(torch::kDouble).device(device));
   torch::Tensor correct =
       torch::scalar_tensor(0, torch::TensorOptions().dtype(torch::kLong).device(device));
+  std::vector<torch::Tensor> hits;  // per batch, on the device
   for (int64_t i = 0; i < loader.num_batches(); ++i) {
     const data::Batch b = loader.get(i);
     const torch::Tensor labels = b.labels.to(device);
@@ -82,12 +83,15 @@ EvalResult evaluate(const ForwardFn& forward, const data::Dataset& dataset, int6
                labels.size(0), " images");
     loss_sum += torch::nll_loss(torch::log_softmax(logits, 1), labels, {}, at::Reduction::Sum)
                     .to(torch::kDouble);
-    correct += logits.argmax(1).eq(labels).sum();
+    hits.push_back(logits.argmax(1).eq(labels));
+    correct += hits.back().sum();
   }
   EvalResult result;
   result.images = dataset.size();
   result.loss = loss_sum.item<double>() / static_cast<double>(result.images);
   result.top1 = static_cast<double>(correct.item<int64_t>()) / static_cast<double>(result.images);
+  const torch::Tensor all = torch::cat(hits).to(torch::kCPU, torch::kUInt8).contiguous();
+  result.correct.assign(all.data_ptr<uint8_t>(), all.data_ptr<uint8_t>() + all.numel());
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

@@ -26,6 +26,8 @@ struct EvalResult {
   double loss = 0.0;     ///< mean cross-entropy (no label smoothing)
   int64_t images = 0;    ///< images evaluated
   double seconds = 0.0;  ///< wall time of the evaluation
+  /// Per image, in dataset order: 1 when its arg-max logit is the label (top1 = their mean).
+  std::vector<uint8_t> correct;
 };
 
 /// A network's forward pass: normalised float images [N, C, H, W] -> logits [N, K].
