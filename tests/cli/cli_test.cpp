@@ -250,6 +250,38 @@ TEST(CliRunTest, BadRunInputsFailBeforeTouchingTheDirectory) {
   EXPECT_EQ(nlohmann::json::parse(r.out)["teacher"]["threads"], 1);
 }
 
+// `run --teacher DIR` with what `sparsenas train --arch max` leaves: a teacher that does not fit is
+// refused before the run directory exists; one that fits is copied, not trained.
+TEST(CliRunTest, TeacherFromATrainDirectory) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "no Fashion-MNIST";
+  sparsenas::test::TempDir dir;
+  const auto teacher = dir.path() / "teacher", out = dir.path() / "run";
+  CliRun r = run("train --arch max --epochs 1 --batch-size 64 --train-limit 256 --val-size 128 --test-limit 128 "
+                 "--threads 1 --out " + teacher.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = run("run --preset tiny --threads 1 --teacher " + teacher.string() + " --print-config");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["teacher_stage"]["from"], teacher.string());
+  r = run("run --preset tiny --threads 1 --image-size 32 --teacher " + teacher.string() + " --out " + out.string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "resolution must be 32 (this run's), got 28 (the teacher's)")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  r = run("run --preset tiny --threads 1 --json --teacher " + teacher.string() + " --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto manifest = nlohmann::json::parse(read_text(out / "manifest.json"));
+  const auto& t = manifest["stages"][0];
+  EXPECT_EQ(t["name"], "teacher");
+  EXPECT_EQ(t["epochs"], 0);
+  EXPECT_EQ(t["subnet_passes"], 0);
+  EXPECT_EQ(t["metrics"]["from_kind"], "train");
+  EXPECT_EQ(t["metrics"]["from"], (teacher / "checkpoint.pt").string());
+  EXPECT_EQ(read_text(out / "teacher.pt"), read_text(teacher / "checkpoint.pt"));
+  // Rerunning with the same teacher skips every stage.
+  r = run("run --preset tiny --threads 1 --json --teacher " + teacher.string() + " --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(nlohmann::json::parse(r.out)["ran"].empty()) << r.out;
+}
+
 // Plain (not gzipped) IDX files in the Fashion-MNIST names: n images of 28x28, labels i % classes.
 void write_idx_dir(const std::filesystem::path& dir, uint32_t n, int classes) {
   std::filesystem::create_directories(dir);

@@ -5,8 +5,10 @@
 
 #include <set>
 
+#include "sparsenas/core/fs.h"
 #include "sparsenas/pipeline/pipeline.h"
 #include "support/error_of.h"
+#include "support/temp_dir.h"
 
 namespace sparsenas::pipeline {
 namespace {
@@ -63,6 +65,29 @@ TEST(MethodsTest, AStageHashesItsOwnSectionAndNotTheRunSettings) {
   }
   EXPECT_NE(shared_settings(base), shared_settings(resolve_run_config("tiny", nullptr, json{{"width_mult", 1.2}})));
   EXPECT_EQ(shared_settings(base), shared_settings(more_pairs));
+}
+
+TEST(MethodsTest, AReusedTeacherIsHashedByContentNotByPathOrRecipe) {
+  test::TempDir dir;
+  write_file_atomic(dir.path() / "a.pt", "teacher bytes");
+  write_file_atomic(dir.path() / "copy.pt", "teacher bytes");
+  write_file_atomic(dir.path() / "other.pt", "other teacher bytes");
+  auto teacher_config = [](const json& flags) {
+    for (const MethodStage& s : method_stages("sparsenas")) {
+      if (s.name == "teacher") return s.config(resolve_run_config("tiny", nullptr, flags));
+    }
+    return json();
+  };
+  auto from = [&](const char* file, const json& more = json::object()) {
+    json f = more;
+    f["teacher_stage"]["from"] = (dir.path() / file).string();
+    return teacher_config(f);
+  };
+  EXPECT_EQ(from("a.pt"), from("copy.pt"));  // the same content at another path
+  EXPECT_NE(from("a.pt"), from("other.pt"));
+  EXPECT_EQ(from("a.pt"), from("a.pt", json{{"teacher", {{"epochs", 9}}}}));  // the recipe is not used
+  EXPECT_NE(from("a.pt"), teacher_config(json::object()));                 // a trained teacher differs
+  EXPECT_NE(teacher_config(json::object()), teacher_config(json{{"teacher", {{"epochs", 9}}}}));
 }
 
 }  // namespace

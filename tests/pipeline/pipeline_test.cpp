@@ -99,7 +99,13 @@ TEST(RunConfigTest, BaselinesFollowOfaAndCompofaAndScaleByOneFactor) {
     EXPECT_EQ(e.t->lr_schedule, "cosine");
   }
   EXPECT_EQ(paper.random_subspace.networks, 2000);  // §3.3
-  EXPECT_FALSE(paper.supernet_stage.resort_channels);  // the paper does not re-sort (ablation switch)
+  // "Other hyperparameters follow CompOFA", which re-sorts after loading the teacher: on in every
+  // preset (issue 12 item 5); the switch stays for the ablation.
+  for (const auto& name : preset_names()) {
+    EXPECT_TRUE(resolve_run_config(name, nullptr, nullptr).supernet_stage.resort_channels) << name;
+  }
+  EXPECT_FALSE(resolve_run_config("paper", nullptr, json{{"supernet_stage", {{"resort_channels", false}}}})
+                   .supernet_stage.resort_channels);
   EXPECT_EQ(paper.family_search.top_k, 1);
   EXPECT_EQ(paper.family_search.evolution.population_size, 100);  // OFA's EvolutionFinder (§6.1)
   EXPECT_EQ(paper.family_search.evolution.num_generations, 500);

@@ -305,6 +305,64 @@ TEST(CompareTest, BootstrapIntervalsZeroForIdenticalRunsCoverAKnownShiftAndNeedT
   }
 }
 
+// A teacher stage with teacher.pt's hash; `from` set: reused (teacher_stage.from), not trained.
+json teacher_stage(const std::string& hash, double wall, int64_t epochs, const json& from = nullptr) {
+  json t = stage("teacher", wall, epochs, 1, 10 * epochs);
+  t["output_hash"] = hash;
+  if (!from.is_null()) t["metrics"] = from;
+  return t;
+}
+
+TEST(CompareTest, ASharedTeacherIsCountedOnceAndSaidSo) {
+  const space::SearchSpace space = fashion_space();
+  search::FamilyRow row;
+  row.arch = space.max_arch();
+  row.macs = space.macs(row.arch);
+  row.params = space.params(row.arch);
+  row.val_top1 = 0.8;
+  row.test_top1 = 0.8;
+  test::TempDir temp;
+  const fs::path a = temp.path() / "a", b = temp.path() / "b", c = temp.path() / "c", d = temp.path() / "d";
+  // a trains teacher T1 and b reuses it; c trains its own T2; d reuses T3, trained elsewhere.
+  write_run(a, "sparsenas", {teacher_stage("t1", 100, 3), stage("supernet", 30, 1, 3, 30)}, {row}, {}, 0);
+  write_run(b, "compofa",
+            {teacher_stage("t1", 0.5, 0, json{{"from", (a / "teacher.pt").string()}, {"source_wall_seconds", 100}}),
+             stage("compound", 60, 3, 4, 120)},
+            {row}, {}, 0);
+  write_run(c, "ofa", {teacher_stage("t2", 80, 3), stage("kernel", 40, 3, 1, 30)}, {row}, {}, 0);
+  write_run(d, "random-subspace",
+            {teacher_stage("t3", 0.5, 0, json{{"from", "/x/teacher.pt"}, {"source_wall_seconds", 500}, {"source_epochs", 28}}),
+             stage("supernet", 20, 1, 3, 30)},
+            {row}, {}, 0);
+  CompareOptions options;
+  options.plots = false;
+  options.lookup_rounds = 1;
+  options.lookup_queries_per_round = 1;
+  const CompareResult result = write_comparison({a, b, c, d}, temp.path() / "out", options);
+  const json summary = read_json_file(result.json);
+  ASSERT_EQ(summary["teachers"].size(), 3u);
+  const json& t1 = summary["teachers"][0];
+  EXPECT_EQ(t1["hash"], "t1");
+  EXPECT_EQ(t1["runs"], (json{"sparsenas (a)", "compofa (b)"}));
+  EXPECT_EQ(t1["trained_by"], "sparsenas (a)");
+  EXPECT_TRUE(t1["shared"].get<bool>());
+  EXPECT_DOUBLE_EQ(t1["wall_seconds"].get<double>(), 100.0);  // once, not 100 + b's copy
+  EXPECT_FALSE(summary["teachers"][1]["shared"].get<bool>());
+  EXPECT_EQ(summary["teachers"][2]["trained_by"], "file /x/teacher.pt");
+  EXPECT_EQ(summary["teachers"][2]["epochs"], 28);
+  // Training without teachers 30 + 60 + 40 + 20, teachers 100 + 80 + 500 once each.
+  EXPECT_DOUBLE_EQ(summary["comparison_training_wall_seconds"].get<double>(), 150.0 + 680.0);
+  EXPECT_TRUE(summary["runs"][1]["teacher_reused"].get<bool>());
+  EXPECT_FALSE(summary["runs"][0]["teacher_reused"].get<bool>());
+  // A reused teacher's wall says nothing of its run's host: no teacher-normalised ratio.
+  EXPECT_TRUE(summary["runs"][1]["training_wall_ratio_teacher_normalised"].is_null());
+  EXPECT_DOUBLE_EQ(summary["runs"][2]["training_wall_ratio_teacher_normalised"].get<double>(), (40.0 / 80) / (30.0 / 100));
+  const std::string md = read_file(result.markdown);
+  for (const char* part : {"Teachers (each counted once)", "4 runs use 3 teachers", "| reused |", "`t1`"}) {
+    EXPECT_NE(md.find(part), std::string::npos) << part << "\n" << md;
+  }
+}
+
 TEST(CompareTest, AnUnfinishedRunIsAnErrorNamingTheFileAndNothingIsWritten) {
   test::TempDir temp;
   const fs::path run = temp.path() / "r";

@@ -30,7 +30,7 @@ struct RunFlags {
   std::string out;
   bool json = false;
   bool print_config = false;
-  std::optional<std::string> method, space, device;
+  std::optional<std::string> method, space, device, teacher;
   std::optional<double> width_mult;
   std::optional<int64_t> threads;
   std::optional<uint64_t> seed;
@@ -47,6 +47,10 @@ void run_run(const RunFlags& f) {
   if (f.width_mult) flags["width_mult"] = *f.width_mult;
   if (f.threads) flags["threads"] = *f.threads;
   if (f.seed) flags["seed"] = *f.seed;
+  // Absolute, so that config.json names the same teacher from any working directory ("" = train one).
+  if (f.teacher) {
+    flags["teacher_stage"]["from"] = f.teacher->empty() ? "" : fs::absolute(*f.teacher).lexically_normal().string();
+  }
   const json data = f.data.to_json();
   if (!data.empty()) flags["data"] = data;
   pipeline::RunConfig config;
@@ -109,6 +113,9 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--threads", f->threads, run_help("threads"));
   cmd->add_option("--device", f->device, run_help("device"));
   cmd->add_option("--seed", f->seed, run_help("seed"));
+  cmd->add_option("--teacher", f->teacher,
+                  "reuse a trained teacher instead of training one: a finished run directory, a `sparsenas train` "
+                  "directory or a teacher checkpoint (config teacher_stage.from)");
   add_data_flags(*cmd, f->data, /*preset_default=*/true);
   add_json_flag(*cmd, f->json);
   cmd->add_flag("--print-config", f->print_config, "print the resolved config as JSON and exit");

@@ -5,6 +5,7 @@
 
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/pipeline/stages.h"
+#include "sparsenas/pipeline/teacher_source.h"
 #include "sparsenas/rundir/artifacts.h"
 
 namespace sparsenas::pipeline {
@@ -54,10 +55,14 @@ json supernet_section(const RunConfig& c) {
   return {{"train", hashable(c.supernet)}, {"stage", stage}};
 }
 
-MethodStage teacher() {
-  return {"teacher", [](const RunConfig& c) { return hashable(c.teacher); }, {}, {rd::kTeacher}, {"teacher"},
-          run_teacher};
+// Trained here: its training section. Reused (teacher_stage.from): the teacher's content hash, so
+// that another teacher reruns everything downstream and the same one (wherever it lies) does not.
+json teacher_section(const RunConfig& c) {
+  if (c.teacher_stage.from.empty()) return hashable(c.teacher);
+  return {{"from_hash", resolve_teacher_source(c.teacher_stage.from).hash}};
 }
+
+MethodStage teacher() { return {"teacher", teacher_section, {}, {rd::kTeacher}, {"teacher"}, run_teacher}; }
 
 // Pairs on a trained supernet and the predictors fitted on them.
 std::vector<MethodStage> pairs_on(const std::string& trained, const std::string& checkpoint,

@@ -8,6 +8,7 @@
 #include "sparsenas/nn/supernet.h"
 #include "sparsenas/pipeline/methods.h"
 #include "sparsenas/pipeline/run_context.h"
+#include "sparsenas/pipeline/teacher_source.h"
 #include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/rundir/stage_engine.h"
 #include "sparsenas/train/checkpoint.h"
@@ -39,6 +40,10 @@ RunSummary run_pipeline(const RunConfig& config, const fs::path& dir) {
   // images or a corrupt file fails here and leaves the directory as it was.
   RunContext ctx(config, dir);
   ctx.space();
+  // A reused teacher (teacher_stage.from) that does not fit the run is refused here as well.
+  if (!config.teacher_stage.from.empty()) {
+    check_teacher_source(resolve_teacher_source(config.teacher_stage.from), ctx);
+  }
   fs::create_directories(dir);
   write_json_file(dir / rundir::kConfig, to_json(config));
   nn::configure_cpu_threads(ctx.threads());

@@ -73,7 +73,9 @@ struct RunSummary {
 /// stderr). `config.json` in `dir` is replaced by `config` (to_json) once the run starts.
 ///
 /// Refuses a `dir` that exists, is not empty and has no manifest.json (not a run directory), and
-/// a `dir` whose manifest.json is corrupt, before writing anything. Throws Interrupted when a stop
+/// a `dir` whose manifest.json is corrupt, and a reused teacher (`teacher_stage.from`) that is
+/// missing, unfinished or of another space, resolution, channel count, class count or width
+/// (teacher_source.h), before writing anything. Throws Interrupted when a stop
 /// was requested; other errors leave finished artifacts intact.
 RunSummary run_pipeline(const RunConfig& config, const std::filesystem::path& dir);
 

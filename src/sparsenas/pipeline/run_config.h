@@ -79,14 +79,33 @@ struct SparseSpaceStageConfig {
   }
 };
 
+/// Stage 1 additions to its TrainConfig: a teacher trained elsewhere, reused instead of training
+/// one (issue 12: one teacher for every method of a comparison).
+struct TeacherStageConfig {
+  /// Empty: train the teacher with the `teacher` section. Otherwise a finished `sparsenas run`
+  /// directory (its teacher.pt), a `sparsenas train` directory (its checkpoint.pt) or a checkpoint
+  /// file; relative to the working directory. The teacher stage then copies it to teacher.pt
+  /// without training, and its content hash (not the path) decides whether downstream stages rerun.
+  /// It must be the largest network of this run's space (same space, resolution, channels, classes
+  /// and width multiplier), trained to its last epoch (pipeline/teacher_source.h).
+  std::string from;
+
+  template <class V>
+  void fields(V& v) {
+    v("from", from, "reuse this trained teacher (run directory, `sparsenas train` directory or checkpoint) "
+                    "instead of training one (empty = train it)");
+  }
+};
+
 /// Stage 6 additions to its TrainConfig.
 struct SupernetStageConfig {
   std::string init = "teacher";
   int64_t val_networks = 3;
   /// Re-sort the middle channels by importance after loading the start weights, as OFA's expand
-  /// phases and CompOFA do (re_organize_middle_weights). The paper does not say SparseNAS does:
-  /// false (an ablation switch).
-  bool resort_channels = false;
+  /// phases and CompOFA do (re_organize_middle_weights, a full sort). The paper says its other
+  /// hyperparameters follow CompOFA, and CompOFA re-sorts after loading the teacher: true in every
+  /// preset (measured +0.3 points at `quick`, BENCHMARKS.md); false is the ablation.
+  bool resort_channels = true;
 
   template <class V>
   void fields(V& v) {
@@ -219,6 +238,7 @@ struct RunConfig {
     t.lr = 0.1625;
     return t;
   }();
+  TeacherStageConfig teacher_stage;
   /// Stage 2: 30 epochs, lr 0.1, batch 128, two uniformly sampled networks per batch.
   train::TrainConfig proxy = [] {
     train::TrainConfig t;
@@ -268,6 +288,7 @@ struct RunConfig {
     v("device", device, "\"cpu\", \"cuda\" or \"cuda:N\" for every stage");
     v("data", data, "the dataset and its splits");
     v("teacher", teacher, "stage 1: the largest network alone");
+    v("teacher_stage", teacher_stage, "stage 1 extras");
     v("proxy", proxy, "stage 2: uniform sampling over the whole space");
     v("pairs", pairs, "stage 3: architecture-accuracy pairs");
     v("predictor", predictor, "stage 4: the early predictor and the comparison predictors");

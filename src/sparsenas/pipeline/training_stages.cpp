@@ -13,6 +13,7 @@
 #include "sparsenas/core/random.h"
 #include "sparsenas/pipeline/methods.h"
 #include "sparsenas/pipeline/stages.h"
+#include "sparsenas/pipeline/teacher_source.h"
 #include "sparsenas/rundir/artifacts.h"
 #include "sparsenas/search/sparse_space.h"
 #include "sparsenas/train/arch_sampler.h"
@@ -82,6 +83,15 @@ void train_stage(RunContext& ctx, StageRecord& rec, const std::string& name, con
 }  // namespace
 
 void run_teacher(RunContext& ctx, StageRecord& rec) {
+  if (!ctx.config().teacher_stage.from.empty()) {
+    // Reused: checked by run_pipeline before anything was written; copied, not trained (costs
+    // nothing here; the record says where it came from and what it cost there).
+    const TeacherSource source = resolve_teacher_source(ctx.config().teacher_stage.from);
+    copy_atomic(source.file, ctx.path(rundir::kTeacher));
+    rec.metrics = teacher_source_metrics(source);
+    SNAS_LOG(INFO) << "teacher: reused " << source.file.string() << " (hash " << source.hash << ", not trained)";
+    return;
+  }
   const space::Arch max = ctx.space().max_arch();
   train::FixedSampler sampler(max);
   train_stage(ctx, rec, "teacher", ctx.config().teacher, sampler, {max}, {}, std::nullopt, rundir::kTeacher);

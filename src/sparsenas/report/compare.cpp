@@ -326,15 +326,19 @@ bool is_training(const StageRecord& s) { return s.epochs > 0; }
 struct Cost {
   double wall = 0, core = 0;
   int64_t passes = 0, teacher_passes = 0, epochs = 0;
-  double teacher_wall = 0;
-  double other_wall = 0;  // pairs, predictor, search, family (not the report)
+  double teacher_wall = 0;  // 0 for a reused teacher (it measures nothing of this run's host)
+  double other_wall = 0;    // pairs, predictor, search, family (not the report)
+  std::string teacher_hash;  // the teacher stage's output hash: equal for runs that share teacher.pt
+  bool teacher_reused = false;  // teacher_stage.from: copied, not trained in this run
 };
 
 Cost cost_of(const Run& run) {
   Cost c;
   for (const StageRecord& s : run.manifest.stages) {
     if (s.name == "teacher") {
-      c.teacher_wall = s.wall_seconds;
+      c.teacher_hash = s.output_hash;
+      c.teacher_reused = s.metric_text("from").has_value();
+      c.teacher_wall = c.teacher_reused ? 0.0 : s.wall_seconds;
     } else if (is_training(s)) {
       c.wall += s.wall_seconds;
       c.core += s.core_seconds;
@@ -346,6 +350,46 @@ Cost cost_of(const Run& run) {
     }
   }
   return c;
+}
+
+// One distinct teacher of the compared runs (by teacher.pt's content), with its training cost
+// counted once: from a run that trained it, else from the checkpoint counters that a run which
+// reused it recorded (`source_*` metrics of its teacher stage).
+struct TeacherUse {
+  std::string hash;
+  std::vector<std::string> runs;  // labels of the runs that use it
+  std::string trained_by;         // the runs that trained it, or the file it was reused from
+  bool trained_in_a_run = false;  // trained_by is one of the compared runs
+  int64_t epochs = 0;
+  double wall = 0;
+};
+
+std::vector<TeacherUse> teachers_of(const std::vector<Run>& runs) {
+  std::vector<TeacherUse> teachers;
+  for (const Run& r : runs) {
+    const StageRecord* s = r.manifest.find("teacher");
+    if (!s || s->output_hash.empty()) continue;
+    auto it = std::find_if(teachers.begin(), teachers.end(), [&](const TeacherUse& t) { return t.hash == s->output_hash; });
+    if (it == teachers.end()) {
+      teachers.push_back(TeacherUse{s->output_hash, {}, "", false, 0, 0.0});
+      it = teachers.end() - 1;
+    }
+    it->runs.push_back(r.label);
+    const bool reused = s->metric_text("from").has_value();
+    if (!reused && it->trained_in_a_run) {
+      it->trained_by += ", " + r.label;  // the same weights trained again (same seed and recipe)
+    } else if (!reused) {
+      it->trained_by = r.label;
+      it->trained_in_a_run = true;
+      it->epochs = s->epochs;
+      it->wall = s->wall_seconds;
+    } else if (reused && it->trained_by.empty()) {
+      it->trained_by = "file " + *s->metric_text("from");
+      it->epochs = static_cast<int64_t>(s->metric("source_epochs").value_or(0));
+      it->wall = s->metric("source_wall_seconds").value_or(kNaN);
+    }
+  }
+  return teachers;
 }
 
 double lookup_seconds(const Run& run, const CompareOptions& options) {
@@ -697,7 +741,9 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
   // Table 4.
   md << "## Training cost (paper Table 4)\n\n"
         "Every training stage; the totals below leave the teacher out (it is the same recipe in "
-        "every run; the paper's totals leave it out too). Core-hours: process CPU time / 3600.\n\n"
+        "every run, or the same weights when shared; the paper's totals leave it out too). A reused "
+        "teacher (`--teacher`) is not trained in its run and is counted once under \"Teachers\". "
+        "Core-hours: process CPU time / 3600.\n\n"
         "| run | stage | n_sub | epochs | sub-network passes | wall (s) | core-hours |\n"
         "|---|---|---:|---:|---:|---:|---:|\n";
   for (const Run& r : runs) {
@@ -725,7 +771,8 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
     md << "| " << runs[i].label << " | " << finite_fixed(c.wall, 1) << " | "
        << finite_fixed(c.core / 3600, 3) << " | " << format_count(c.passes) << " | "
        << format_times(wr) << " | " << format_times(nr) << " | " << format_times(pr) << " | "
-       << finite_fixed(c.teacher_wall, 1) << " | " << finite_fixed(c.other_wall, 1) << " |\n";
+       << (c.teacher_reused ? std::string("reused") : finite_fixed(c.teacher_wall, 1)) << " | "
+       << finite_fixed(c.other_wall, 1) << " |\n";
     out["runs"][i]["training_wall_seconds"] = c.wall;
     out["runs"][i]["training_core_seconds"] = c.core;
     out["runs"][i]["subnet_passes"] = c.passes;
@@ -733,6 +780,42 @@ CompareResult write_comparison(const std::vector<fs::path>& dirs, const fs::path
     out["runs"][i]["training_wall_ratio_teacher_normalised"] = nr;
     out["runs"][i]["teacher_wall_seconds"] = c.teacher_wall;
     out["runs"][i]["other_wall_seconds"] = c.other_wall;
+    out["runs"][i]["teacher_hash"] = c.teacher_hash;
+    out["runs"][i]["teacher_reused"] = c.teacher_reused;
+  }
+  {  // Each distinct teacher once (shared teachers detected by teacher.pt's content hash).
+    const std::vector<TeacherUse> teachers = teachers_of(runs);
+    double training = 0, teachers_wall = 0;
+    for (const Run& r : runs) training += cost_of(r).wall;
+    md << "\n### Teachers (each counted once)\n\n";
+    if (teachers.size() < runs.size()) {
+      md << runs.size() << " runs use " << teachers.size() << " teacher" << (teachers.size() == 1 ? "" : "s")
+         << " (runs with the same teacher.pt content hash share it); each is counted once, with the wall of "
+            "the first run that trained it.\n\n";
+    } else {
+      md << "Every run has its own teacher.\n\n";
+    }
+    md << "| teacher | hash | used by | trained by | epochs | wall (s) |\n|---|---|---|---|---:|---:|\n";
+    out["teachers"] = json::array();
+    for (size_t t = 0; t < teachers.size(); ++t) {
+      const TeacherUse& u = teachers[t];
+      std::string users;
+      for (const auto& l : u.runs) users += (users.empty() ? "" : ", ") + l;
+      md << "| T" << t + 1 << " | `" << u.hash << "` | " << users << " | "
+         << (u.trained_by.empty() ? std::string("?") : u.trained_by) << " | " << u.epochs << " | "
+         << finite_fixed(u.wall, 1) << " |\n";
+      if (std::isfinite(u.wall)) teachers_wall += u.wall;
+      out["teachers"].push_back({{"hash", u.hash},
+                                 {"runs", u.runs},
+                                 {"trained_by", u.trained_by},
+                                 {"epochs", u.epochs},
+                                 {"wall_seconds", std::isfinite(u.wall) ? json(u.wall) : json(nullptr)},
+                                 {"shared", u.runs.size() > 1}});
+    }
+    md << "\nTraining wall of the whole comparison, each teacher once: " << finite_fixed(training + teachers_wall, 1)
+       << " s (teachers " << finite_fixed(teachers_wall, 1) << " s + training stages without teacher "
+       << finite_fixed(training, 1) << " s).\n";
+    out["comparison_training_wall_seconds"] = training + teachers_wall;
   }
   md << "\nPaper (Table 4, RTX 3090 GPU hours without the teacher): OFA 507.9, CompOFA 222.5, "
         "SparseNAS 200.8 (n_sub 3), i.e. OFA 2.53× and CompOFA 1.11× SparseNAS; with SparseNAS† "
