@@ -183,7 +183,8 @@ DepthwiseImpl own_isa() {
   return isa;
 }
 
-DepthwiseImpl depthwise_path(int64_t channels, int64_t height, int64_t width, int64_t kernel_size, int64_t stride) {
+DepthwiseImpl depthwise_path(int64_t channels, int64_t height, int64_t width, int64_t kernel_size, int64_t stride,
+                             bool training) {
   static const std::string forced = lower_env("SNAS_DEPTHWISE");
   if (forced == "engine") return DepthwiseImpl::kEngine;
   if (forced == "own") return own_isa();
@@ -192,17 +193,23 @@ DepthwiseImpl depthwise_path(int64_t channels, int64_t height, int64_t width, in
   (void)channels;
   (void)height;
   (void)width;
-  (void)kernel_size;
   (void)stride;
-  return own_isa();
+  // Measured at the network level (BENCHMARKS.md, "Depthwise convolutions on AVX2"): with
+  // gradients our kernels win on every ISA (oneDNN's depthwise backward is the slow part); without
+  // (evaluation) oneDNN's forward is faster on AVX-512 and for 3x3 kernels on AVX2.
+  const DepthwiseImpl own = own_isa();
+  if (training) return own;
+  if (own == DepthwiseImpl::kOwnAvx512 || kernel_size <= 3) return DepthwiseImpl::kEngine;
+  return own;
 }
 
 torch::Tensor depthwise_conv2d(const torch::Tensor& x, const torch::Tensor& w, int64_t stride) {
   if (!x.is_cpu() || x.scalar_type() != torch::kFloat || w.scalar_type() != torch::kFloat) {
     return engine(x, w, stride);
   }
-  return detail::depthwise_conv2d_with(depthwise_path(x.size(1), x.size(2), x.size(3), w.size(2), stride), x, w,
-                                       stride);
+  const bool training = torch::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad());
+  return detail::depthwise_conv2d_with(depthwise_path(x.size(1), x.size(2), x.size(3), w.size(2), stride, training),
+                                       x, w, stride);
 }
 
 namespace detail {

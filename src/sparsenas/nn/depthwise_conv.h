@@ -36,10 +36,12 @@ enum class DepthwiseImpl {
 DepthwiseImpl own_isa();
 
 /// The path `depthwise_conv2d` takes for a float CPU input [N, C, H, W] convolved with a k x k
-/// kernel at `stride`: kEngine, or the own kernels' ISA. The choice was measured per ISA and shape
-/// (BENCHMARKS.md); SNAS_DEPTHWISE=engine|own overrides it for the whole process (benchmarks),
-/// unset or `auto` keeps it.
-DepthwiseImpl depthwise_path(int64_t channels, int64_t height, int64_t width, int64_t kernel_size, int64_t stride);
+/// kernel at `stride`, `training` when a gradient will be asked for: kEngine, or the own kernels'
+/// ISA. Measured per ISA on whole networks (BENCHMARKS.md): own kernels when training; when not,
+/// the engine on AVX-512 and for k = 3, own kernels otherwise. SNAS_DEPTHWISE=engine|own
+/// overrides it for the whole process (benchmarks); unset or `auto` keeps it.
+DepthwiseImpl depthwise_path(int64_t channels, int64_t height, int64_t width, int64_t kernel_size, int64_t stride,
+                             bool training);
 
 namespace detail {
 
