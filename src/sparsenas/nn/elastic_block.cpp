@@ -4,7 +4,7 @@
 #include <string>
 
 #include "sparsenas/core/error.h"
-#include "sparsenas/nn/channels_last.h"
+#include "sparsenas/nn/depthwise_conv.h"
 #include "sparsenas/nn/functional.h"
 
 namespace sparsenas::nn {
@@ -85,15 +85,7 @@ torch::Tensor ElasticBlockImpl::forward(const torch::Tensor& x) {
   const int64_t mid = active_mid;
   torch::Tensor h = conv(x, head0(expand_weight, mid));
   h = activate(expand_bn(h), layout.act);
-  torch::Tensor dw = depthwise_weight(mid, active_kernel);
-  if (is_channels_last(dw_weight) && !is_channels_last(dw)) {
-    // A transformed kernel is a fresh NCHW tensor, and contiguous(ChannelsLast) leaves the
-    // ambiguous shape [mid, 1, k, k] as it is. Left NCHW, oneDNN falls back to its gemm
-    // convolution whenever the activation's layout is ambiguous too (1x1 maps at the end of the
-    // network): measured 28 ms per call, 2x the whole step. Force channels-last strides.
-    dw = dw.to(dw.options(), /*non_blocking=*/false, /*copy=*/true, torch::MemoryFormat::ChannelsLast);
-  }
-  h = conv(h, dw, layout.stride, mid);
+  h = depthwise_conv2d(h, depthwise_weight(mid, active_kernel), layout.stride);
   h = activate(dw_bn(h), layout.act);
   if (layout.se) {
     const int64_t se = space_->se_channels(static_cast<int>(mid));

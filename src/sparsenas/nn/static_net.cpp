@@ -2,6 +2,7 @@
 
 #include "sparsenas/core/error.h"
 #include "sparsenas/nn/channels_last.h"
+#include "sparsenas/nn/depthwise_conv.h"
 #include "sparsenas/nn/functional.h"
 
 namespace sparsenas::nn {
@@ -20,6 +21,14 @@ torch::nn::BatchNorm2d make_bn(int64_t c, const space::SpaceSpec& spec) {
 
 torch::Tensor run(torch::nn::Conv2d& layer, const torch::Tensor& x, const LayerObserver* observer) {
   torch::Tensor y = layer->forward(x);
+  if (observer) (*observer)(layer->weight, y);
+  return y;
+}
+
+// A depthwise Conv2d layer (groups == channels, "same" padding) through depthwise_conv2d: the
+// same function as layer->forward, on the fastest path for the shape.
+torch::Tensor run_depthwise(torch::nn::Conv2d& layer, const torch::Tensor& x, const LayerObserver* observer) {
+  torch::Tensor y = depthwise_conv2d(x, layer->weight, layer->options.stride()->at(0));
   if (observer) (*observer)(layer->weight, y);
   return y;
 }
@@ -46,7 +55,7 @@ StaticBlockImpl::StaticBlockImpl(const space::SearchSpace& space, int slot, int 
 
 torch::Tensor StaticBlockImpl::forward(const torch::Tensor& x, const LayerObserver* observer) {
   torch::Tensor h = activate(expand_bn(run(expand, x, observer)), layout.act);
-  h = activate(dw_bn(run(dw, h, observer)), layout.act);
+  h = activate(dw_bn(run_depthwise(dw, h, observer)), layout.act);
   if (layout.se) {
     torch::Tensor s = torch::adaptive_avg_pool2d(h, {1, 1});
     s = torch::relu(run(se_reduce, s, observer));
@@ -92,7 +101,7 @@ torch::Tensor StaticNetImpl::forward(const torch::Tensor& input, const LayerObse
     x = x.contiguous(torch::MemoryFormat::ChannelsLast);
   }
   x = activate(stem_bn(run(stem, x, observer)), spec.stem_act);
-  torch::Tensor h = activate(first_dw_bn(run(first_dw, x, observer)), spec.first_block_act);
+  torch::Tensor h = activate(first_dw_bn(run_depthwise(first_dw, x, observer)), spec.first_block_act);
   h = first_pw_bn(run(first_pw, h, observer));
   x = first_residual ? h + x : h;
   for (auto& block : blocks) x = block->forward(x, observer);

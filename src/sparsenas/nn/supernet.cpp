@@ -4,6 +4,7 @@
 
 #include "sparsenas/core/error.h"
 #include "sparsenas/nn/channels_last.h"
+#include "sparsenas/nn/depthwise_conv.h"
 #include "sparsenas/nn/functional.h"
 
 namespace sparsenas::nn {
@@ -64,7 +65,7 @@ torch::Tensor SupernetImpl::forward(const torch::Tensor& input) {
   }
   x = activate(stem_bn(conv(x, stem_weight, spec.stem_stride)), spec.stem_act);
   {
-    torch::Tensor h = activate(first_dw_bn(conv(x, first_dw_weight, 1, first_dw_weight.size(0))),
+    torch::Tensor h = activate(first_dw_bn(depthwise_conv2d(x, first_dw_weight, 1)),
                                spec.first_block_act);
     h = first_pw_bn(conv(h, first_pw_weight));
     x = (space_.stem_width() == space_.first_block_width()) ? h + x : h;

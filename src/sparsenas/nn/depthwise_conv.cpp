@@ -1,0 +1,238 @@
+#include "sparsenas/nn/depthwise_conv.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <string>
+
+#include "sparsenas/core/error.h"
+#include "sparsenas/nn/channels_last.h"
+#include "sparsenas/nn/depthwise_kernels.h"
+
+namespace sparsenas::nn {
+namespace {
+
+using detail::DepthwiseKernels;
+using detail::DepthwiseShape;
+
+std::string lower_env(const char* name) {
+  const char* value = std::getenv(name);
+  std::string s = value ? value : "";
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return s;
+}
+
+DepthwiseImpl cpu_best_isa() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("fma")) {
+    return DepthwiseImpl::kOwnAvx512;
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return DepthwiseImpl::kOwnAvx2;
+  return DepthwiseImpl::kOwnDefault;
+}
+
+int isa_rank(DepthwiseImpl impl) {
+  return impl == DepthwiseImpl::kOwnAvx512 ? 2 : impl == DepthwiseImpl::kOwnAvx2 ? 1 : 0;
+}
+
+const DepthwiseKernels& kernels_of(DepthwiseImpl impl) {
+  SNAS_CHECK(detail::cpu_supports(impl), "the depthwise kernels of instruction set ", isa_rank(impl),
+             " (0 generic, 1 AVX2, 2 AVX-512) do not run on this CPU");
+  switch (impl) {
+    case DepthwiseImpl::kOwnAvx512: return detail::depthwise_kernels_avx512();
+    case DepthwiseImpl::kOwnAvx2: return detail::depthwise_kernels_avx2();
+    default: return detail::depthwise_kernels_default();
+  }
+}
+
+DepthwiseShape shape_of(const torch::Tensor& x, const torch::Tensor& w, int64_t stride) {
+  DepthwiseShape s;
+  s.channels = x.size(1);
+  s.height = x.size(2);
+  s.width = x.size(3);
+  s.kernel = w.size(2);
+  s.stride = stride;
+  s.pad = s.kernel / 2;
+  s.out_height = (s.height + 2 * s.pad - s.kernel) / stride + 1;
+  s.out_width = (s.width + 2 * s.pad - s.kernel) / stride + 1;
+  return s;
+}
+
+// Images per parallel chunk: at least ~64k multiply-adds, so that tiny maps stay on one thread.
+int64_t grain_of(const DepthwiseShape& s) {
+  const int64_t per_image = std::max<int64_t>(1, s.out_height * s.out_width * s.channels * s.kernel * s.kernel);
+  return std::max<int64_t>(1, (int64_t{1} << 16) / per_image);
+}
+
+torch::Tensor as_channels_last(const torch::Tensor& t) { return t.contiguous(torch::MemoryFormat::ChannelsLast); }
+
+// [C, 1, k, k] -> [k * k, C], dense.
+torch::Tensor taps_major(const torch::Tensor& w) { return w.reshape({w.size(0), -1}).t().contiguous(); }
+
+// The memory format torch::conv2d gives its result for these operands.
+bool result_channels_last(const torch::Tensor& x, const torch::Tensor& w) {
+  return x.suggest_memory_format() == torch::MemoryFormat::ChannelsLast ||
+         w.suggest_memory_format() == torch::MemoryFormat::ChannelsLast;
+}
+
+torch::Tensor own_forward(const DepthwiseKernels& k, const torch::Tensor& x_cl, const torch::Tensor& wt,
+                          const DepthwiseShape& s) {
+  torch::Tensor y = torch::empty({x_cl.size(0), s.channels, s.out_height, s.out_width},
+                                 x_cl.options().memory_format(torch::MemoryFormat::ChannelsLast));
+  const float* xp = x_cl.data_ptr<float>();
+  const float* wp = wt.data_ptr<float>();
+  float* yp = y.data_ptr<float>();
+  at::parallel_for(0, x_cl.size(0), grain_of(s), [&](int64_t b, int64_t e) { k.forward(xp, wp, yp, s, b, e); });
+  return y;
+}
+
+torch::Tensor own_backward_input(const DepthwiseKernels& k, const torch::Tensor& gy_cl, const torch::Tensor& wt,
+                                 const DepthwiseShape& s) {
+  torch::Tensor gx = torch::empty({gy_cl.size(0), s.channels, s.height, s.width},
+                                  gy_cl.options().memory_format(torch::MemoryFormat::ChannelsLast));
+  const float* gp = gy_cl.data_ptr<float>();
+  const float* wp = wt.data_ptr<float>();
+  float* xp = gx.data_ptr<float>();
+  at::parallel_for(0, gy_cl.size(0), grain_of(s),
+                   [&](int64_t b, int64_t e) { k.backward_input(gp, wp, xp, s, b, e); });
+  return gx;
+}
+
+// [C, 1, k, k]
+torch::Tensor own_backward_weight(const DepthwiseKernels& k, const torch::Tensor& x_cl, const torch::Tensor& gy_cl,
+                                  const DepthwiseShape& s) {
+  const int64_t threads = at::get_num_threads();
+  // One accumulator per thread, summed afterwards: no write conflicts, a fixed order per thread.
+  torch::Tensor partial = torch::zeros({threads, s.kernel * s.kernel, s.channels}, x_cl.options());
+  const float* xp = x_cl.data_ptr<float>();
+  const float* gp = gy_cl.data_ptr<float>();
+  float* pp = partial.data_ptr<float>();
+  const int64_t slot = s.kernel * s.kernel * s.channels;
+  at::parallel_for(0, x_cl.size(0), grain_of(s), [&](int64_t b, int64_t e) {
+    const int64_t t = std::min<int64_t>(at::get_thread_num(), threads - 1);
+    k.backward_weight(xp, gp, pp + t * slot, s, b, e);
+  });
+  torch::Tensor gw = threads == 1 ? partial[0] : partial.sum(0);
+  return gw.t().reshape({s.channels, 1, s.kernel, s.kernel});
+}
+
+// Own kernels with forward and both gradients. The input and the result's layout follow
+// torch::conv2d; the kernels themselves always run on channels-last copies.
+class OwnDepthwise : public torch::autograd::Function<OwnDepthwise> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
+                               int64_t stride, int64_t impl) {
+    const DepthwiseKernels& k = kernels_of(static_cast<DepthwiseImpl>(impl));
+    const DepthwiseShape s = shape_of(x, w, stride);
+    const torch::Tensor x_cl = as_channels_last(x);
+    torch::Tensor y = own_forward(k, x_cl, taps_major(w), s);
+    ctx->save_for_backward({x_cl, w});
+    ctx->saved_data["stride"] = stride;
+    ctx->saved_data["impl"] = impl;
+    ctx->saved_data["grad_x"] = x.requires_grad();
+    ctx->saved_data["grad_w"] = w.requires_grad();
+    ctx->saved_data["channels_last"] = result_channels_last(x, w);
+    return result_channels_last(x, w) ? y : y.contiguous();
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor& x_cl = saved[0];
+    const torch::Tensor& w = saved[1];
+    const DepthwiseKernels& k = kernels_of(static_cast<DepthwiseImpl>(ctx->saved_data["impl"].toInt()));
+    const DepthwiseShape s = shape_of(x_cl, w, ctx->saved_data["stride"].toInt());
+    const torch::Tensor gy = as_channels_last(grads[0]);
+    torch::Tensor gx, gw;
+    if (ctx->saved_data["grad_x"].toBool()) {
+      gx = own_backward_input(k, gy, taps_major(w), s);
+      if (!ctx->saved_data["channels_last"].toBool()) gx = gx.contiguous();
+    }
+    if (ctx->saved_data["grad_w"].toBool()) gw = own_backward_weight(k, x_cl, gy, s);
+    return {gx, gw, torch::Tensor(), torch::Tensor()};
+  }
+};
+
+torch::Tensor engine(const torch::Tensor& x, const torch::Tensor& w, int64_t stride) {
+  torch::Tensor weight = w;
+  if (x.suggest_memory_format() == torch::MemoryFormat::ChannelsLast && !is_channels_last(w)) {
+    // A transformed kernel is a fresh NCHW tensor, and contiguous(ChannelsLast) leaves the
+    // ambiguous shape [C, 1, k, k] as it is. Left NCHW, oneDNN falls back to its gemm
+    // convolution whenever the activation's layout is ambiguous too (1x1 maps at the end of the
+    // network): measured 28 ms per call, 2x the whole step. Force channels-last strides.
+    weight = w.to(w.options(), /*non_blocking=*/false, /*copy=*/true, torch::MemoryFormat::ChannelsLast);
+  }
+  const int64_t pad = w.size(2) / 2;
+  return torch::conv2d(x, weight, {}, {stride, stride}, {pad, pad}, {1, 1}, w.size(0));
+}
+
+}  // namespace
+
+DepthwiseImpl own_isa() {
+  static const DepthwiseImpl isa = [] {
+    const DepthwiseImpl cpu = cpu_best_isa();
+    const std::string cap = lower_env("ATEN_CPU_CAPABILITY");
+    const DepthwiseImpl capped = cap == "default"  ? DepthwiseImpl::kOwnDefault
+                                 : cap == "avx2"   ? DepthwiseImpl::kOwnAvx2
+                                                   : DepthwiseImpl::kOwnAvx512;
+    return isa_rank(capped) < isa_rank(cpu) ? capped : cpu;
+  }();
+  return isa;
+}
+
+DepthwiseImpl depthwise_path(int64_t channels, int64_t height, int64_t width, int64_t kernel_size, int64_t stride,
+                             bool training) {
+  static const std::string forced = lower_env("SNAS_DEPTHWISE");
+  if (forced == "engine") return DepthwiseImpl::kEngine;
+  if (forced == "own") return own_isa();
+  SNAS_CHECK(forced.empty() || forced == "auto", "SNAS_DEPTHWISE must be one of auto, engine, own, got '", forced,
+             "'");
+  (void)channels;
+  (void)height;
+  (void)width;
+  (void)stride;
+  // Measured at the network level (BENCHMARKS.md, "Depthwise convolutions on AVX2"): with
+  // gradients our kernels win on every ISA (oneDNN's depthwise backward is the slow part); without
+  // (evaluation) oneDNN's forward is faster on AVX-512 and for 3x3 kernels on AVX2.
+  const DepthwiseImpl own = own_isa();
+  if (training) return own;
+  if (own == DepthwiseImpl::kOwnAvx512 || kernel_size <= 3) return DepthwiseImpl::kEngine;
+  return own;
+}
+
+torch::Tensor depthwise_conv2d(const torch::Tensor& x, const torch::Tensor& w, int64_t stride) {
+  if (!x.is_cpu() || x.scalar_type() != torch::kFloat || w.scalar_type() != torch::kFloat) {
+    return engine(x, w, stride);
+  }
+  const bool training = torch::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad());
+  return detail::depthwise_conv2d_with(depthwise_path(x.size(1), x.size(2), x.size(3), w.size(2), stride, training),
+                                       x, w, stride);
+}
+
+namespace detail {
+
+bool cpu_supports(DepthwiseImpl impl) {
+  if (impl == DepthwiseImpl::kEngine || impl == DepthwiseImpl::kOwnDefault) return true;
+  if (impl == DepthwiseImpl::kOwn) return true;
+  return isa_rank(impl) <= isa_rank(cpu_best_isa());
+}
+
+torch::Tensor depthwise_conv2d_with(DepthwiseImpl impl, const torch::Tensor& x, const torch::Tensor& w,
+                                    int64_t stride) {
+  SNAS_CHECK(x.dim() == 4 && w.dim() == 4 && w.size(0) == x.size(1) && w.size(1) == 1 && w.size(2) == w.size(3) &&
+                 w.size(2) % 2 == 1,
+             "depthwise_conv2d expects x [N, C, H, W] and w [C, 1, k, k] with odd k, got x ", x.sizes(), " and w ",
+             w.sizes());
+  SNAS_CHECK(stride >= 1, "depthwise_conv2d stride must be >= 1, got ", stride);
+  if (impl == DepthwiseImpl::kEngine) return engine(x, w, stride);
+  if (impl == DepthwiseImpl::kOwn) impl = own_isa();
+  SNAS_CHECK(x.is_cpu() && x.scalar_type() == torch::kFloat && w.is_cpu() && w.scalar_type() == torch::kFloat,
+             "own depthwise kernels need float CPU tensors, got ", x.toString(), " and ", w.toString());
+  return OwnDepthwise::apply(x, w, stride, static_cast<int64_t>(impl));
+}
+
+}  // namespace detail
+}  // namespace sparsenas::nn

@@ -1,0 +1,57 @@
+#pragma once
+// The depthwise convolution of every MBConv block, supernet and static network alike, with the
+// fastest correct path per shape and CPU: the convolution engine (oneDNN through torch::conv2d)
+// or our own kernels (at::vec + at::parallel_for, channels-last), with forward and both gradients.
+//
+// Why: on AVX2 CPUs oneDNN 2.6 runs large depthwise kernels (5x5, 7x7) and their backward on a
+// slow path; the largest ofa-mbv3 network then trains 3.7x and evaluates 12.6x slower than on an
+// AVX-512 CPU while the 1x1 convolutions only halve (issue 16, BENCHMARKS.md "Depthwise
+// convolutions on AVX2"). The choice per shape and ISA is `depthwise_path`.
+
+#include <cstdint>
+
+#include <torch/torch.h>
+
+namespace sparsenas::nn {
+
+/// Depthwise 2-D convolution with "same" padding (k / 2), no bias:
+/// `torch::conv2d(x, w, {}, stride, k / 2, 1, C)` in value and in gradients (of x and of w).
+/// `x`: float [N, C, H, W] (channels-last or NCHW), `w`: float [C, 1, k, k] with odd k.
+/// The result is channels-last when `x` or `w` is (as torch::conv2d), NCHW otherwise.
+/// Runs the path `depthwise_path` chooses for this shape on this CPU.
+torch::Tensor depthwise_conv2d(const torch::Tensor& x, const torch::Tensor& w, int64_t stride);
+
+/// The implementations of `depthwise_conv2d`.
+enum class DepthwiseImpl {
+  kEngine,     ///< torch::conv2d (oneDNN on CPU; the only path on other devices)
+  kOwn,        ///< our kernels for the best instruction set this process may use (`own_isa`)
+  kOwnDefault, ///< our kernels, generic at::vec code (no AVX)
+  kOwnAvx2,    ///< our kernels, AVX2 + FMA
+  kOwnAvx512,  ///< our kernels, AVX-512 (F, BW, VL, DQ)
+};
+
+/// The instruction set of our kernels in this process: the best the CPU supports, capped by
+/// ATEN_CPU_CAPABILITY (default|avx2|avx512) as ATen's own kernels are. kOwnDefault, kOwnAvx2 or
+/// kOwnAvx512; read once.
+DepthwiseImpl own_isa();
+
+/// The path `depthwise_conv2d` takes for a float CPU input [N, C, H, W] convolved with a k x k
+/// kernel at `stride`, `training` when a gradient will be asked for: kEngine, or the own kernels'
+/// ISA. Measured per ISA on whole networks (BENCHMARKS.md): own kernels when training; when not,
+/// the engine on AVX-512 and for k = 3, own kernels otherwise. SNAS_DEPTHWISE=engine|own
+/// overrides it for the whole process (benchmarks); unset or `auto` keeps it.
+DepthwiseImpl depthwise_path(int64_t channels, int64_t height, int64_t width, int64_t kernel_size, int64_t stride,
+                             bool training);
+
+namespace detail {
+
+/// `depthwise_conv2d` through a given implementation, for tests and benchmarks. Own kernels need a
+/// float CPU tensor and a CPU that runs their instruction set (else throws naming both).
+torch::Tensor depthwise_conv2d_with(DepthwiseImpl impl, const torch::Tensor& x, const torch::Tensor& w,
+                                    int64_t stride);
+
+/// Whether this CPU can run the own kernels of `impl` (kEngine and kOwnDefault: always).
+bool cpu_supports(DepthwiseImpl impl);
+
+}  // namespace detail
+}  // namespace sparsenas::nn

@@ -1,0 +1,3 @@
+// AVX2 + FMA build of the depthwise kernels; compile flags in src/sparsenas/nn/CMakeLists.txt.
+#define SNAS_DW_KERNELS_NAME depthwise_kernels_avx2
+#include "sparsenas/nn/depthwise_kernels.inc"
