@@ -392,7 +392,7 @@ void write_class_folders(const std::filesystem::path& root, const std::vector<st
     for (int k = 0; k < per_class; ++k) {
       const auto v = static_cast<uint8_t>(40 * c + k);
       sparsenas::data::test::write_solid_png(root / classes[c] / (std::to_string(k) + ".png"), size, size, v,
-                                             static_cast<uint8_t>(255 - v), 90);
+                                             static_cast<uint8_t>(255 - v), static_cast<uint8_t>(90 + 3 * k));
     }
   }
 }
@@ -464,4 +464,28 @@ TEST(CliDataTest, BadDataIsAClearErrorAndNothingIsWritten) {
   write_class_folders(tt / "train", {"cat", "dog"}, 6);
   write_class_folders(tt / "test", {"cat", "emu"}, 2);
   expect_refused("--data " + tt.string(), {tt.string(), "only in train: dog; only in test: emu"});
+}
+
+// A tiny run on a class-folder dataset: the run's config.json names the kind found, the same run
+// spelled explicitly resumes it (same stage hashes), and export's sidecar has the folder names.
+TEST(CliDataTest, TinyRunOnAnImageFolderExportsItsClassNames) {
+  sparsenas::test::TempDir dir;
+  const auto fruit = dir.path() / "fruit", out = dir.path() / "run";
+  write_class_folders(fruit, {"grape", "apple", "banana"}, 20, 16);
+  CliRun r = run("run --preset tiny --threads 1 --json --data " + fruit.string() + " --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["skipped"].size(), 0u);
+  const auto config = nlohmann::json::parse(read_text(out / "config.json"));
+  EXPECT_EQ(config["data"]["source"], "imagefolder");
+  EXPECT_EQ(config["data"]["val_size"], 0.1);
+  EXPECT_TRUE(contains(r.err, "data: imagefolder train 48 val 6 test 6, 3x16x16, 3 classes")) << r.err;
+  r = run("run --preset tiny --threads 1 --json --data imagefolder --data-path " + fruit.string() + " --out " +
+          out.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["ran"].size(), 0u) << r.out;
+  r = run("export --run " + out.string() + " --max-macs 1e12 --out " + (dir.path() / "model.pt").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto sidecar = nlohmann::json::parse(read_text(dir.path() / "model.json"));
+  EXPECT_EQ(sidecar["class_names"], nlohmann::json({"apple", "banana", "grape"}));
+  EXPECT_EQ(sidecar["input"]["shape"], nlohmann::json({-1, 3, 16, 16}));
 }
