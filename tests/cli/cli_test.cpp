@@ -471,14 +471,14 @@ TEST(CliDataTest, BadDataIsAClearErrorAndNothingIsWritten) {
 TEST(CliDataTest, TinyRunOnAnImageFolderExportsItsClassNames) {
   sparsenas::test::TempDir dir;
   const auto fruit = dir.path() / "fruit", out = dir.path() / "run";
-  write_class_folders(fruit, {"grape", "apple", "banana"}, 20, 16);
+  write_class_folders(fruit, {"grape", "apple", "banana"}, 30, 16);  // 72 training images >= tiny's batch 64
   CliRun r = run("run --preset tiny --threads 1 --json --data " + fruit.string() + " --out " + out.string());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["skipped"].size(), 0u);
   const auto config = nlohmann::json::parse(read_text(out / "config.json"));
   EXPECT_EQ(config["data"]["source"], "imagefolder");
   EXPECT_EQ(config["data"]["val_size"], 0.1);
-  EXPECT_TRUE(contains(r.err, "data: imagefolder train 48 val 6 test 6, 3x16x16, 3 classes")) << r.err;
+  EXPECT_TRUE(contains(r.err, "data: imagefolder train 72 val 9 test 9, 3x16x16, 3 classes")) << r.err;
   r = run("run --preset tiny --threads 1 --json --data imagefolder --data-path " + fruit.string() + " --out " +
           out.string());
   ASSERT_EQ(r.code, 0) << r.err;

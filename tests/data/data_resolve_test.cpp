@@ -174,21 +174,6 @@ TEST_F(OwnDataTest, TrainAndTestClassesMustAgree) {
   EXPECT_THAT(msg, HasSubstr("only in train: b; only in test: c"));
 }
 
-TEST_F(OwnDataTest, AConstantChannelIsRefusedBeforeTraining) {
-  // It would fail later, at normalisation, after the run directory was created.
-  for (int i = 0; i < 6; ++i) {
-    test::write_solid_png(dir_.path() / "flat" / (i < 3 ? "p" : "q") / (std::to_string(i) + ".png"), 2, 2,
-                          static_cast<uint8_t>(10 * i), static_cast<uint8_t>(20 * i), 7);
-  }
-  DataConfig c;
-  c.source = "imagefolder";
-  c.path = (dir_.path() / "flat").string();
-  c.val_size = 0;
-  c.test_size = 2;
-  EXPECT_THAT(error_message([&] { load_splits(c); }),
-              HasSubstr("channel 2 is the same value in every training image (std 0)"));
-}
-
 TEST(SplitSizeTest, CountsAndFractions) {
   EXPECT_TRUE(is_split_size(0));
   EXPECT_TRUE(is_split_size(5000));

@@ -253,11 +253,6 @@ Splits load_splits(const DataConfig& config_in) {
   const ChannelStats stats = channel_stats(splits.train);
   splits.mean = stats.mean;
   splits.std = stats.std;
-  for (size_t c = 0; c < stats.std.size(); ++c) {
-    SNAS_CHECK(stats.std[c] > 0, config.source, " ", config.path, ": channel ", c,
-               " is the same value in every training image (std 0), so it cannot be normalised; drop it "
-               "(channels 1) or check the images");
-  }
 
   SNAS_LOG(INFO) << "data: " << config.source << " train " << splits.train.size() << " val "
                  << splits.val.size() << " test " << splits.test.size() << ", "
