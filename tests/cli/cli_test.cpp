@@ -18,6 +18,7 @@
 #include "sparsenas/train/train_config.h"
 #include "support/temp_dir.h"
 #include "support/error_of.h"
+#include "data/data_test_util.h"
 
 namespace {
 
@@ -434,3 +435,111 @@ TEST(CliRunTest, TinyRunResumeAfterKillSearchAndExport) {
 }
 
 }  // namespace
+
+// ----------------------------------------------------------------------------------------------
+// --data PATH: the kind inferred from the folder, the split sizes, and bad data (issue 17).
+
+/// root/<class>/<k>.png: `per_class` solid 8x8 RGB images per class, a colour per class.
+void write_class_folders(const std::filesystem::path& root, const std::vector<std::string>& classes, int per_class,
+                         int size = 8) {
+  for (size_t c = 0; c < classes.size(); ++c) {
+    for (int k = 0; k < per_class; ++k) {
+      const auto v = static_cast<uint8_t>(40 * c + k);
+      sparsenas::data::test::write_solid_png(root / classes[c] / (std::to_string(k) + ".png"), size, size, v,
+                                             static_cast<uint8_t>(255 - v), static_cast<uint8_t>(90 + 3 * k));
+    }
+  }
+}
+
+TEST(CliDataTest, DataPathInfersTheKindAndResolvesAnExplicitConfig) {
+  sparsenas::test::TempDir dir;
+  const auto pets = dir.path() / "pets";
+  write_class_folders(pets, {"dog", "cat"}, 10);
+  CliRun r = run("run --preset quick --data " + pets.string() + " --print-config");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto config = nlohmann::json::parse(r.out);
+  EXPECT_EQ(config["data"]["source"], "imagefolder");
+  EXPECT_EQ(config["data"]["path"], pets.string());
+  EXPECT_EQ(config["data"]["val_size"], 0.1);  // the quick preset's 2000 is meant for Fashion-MNIST
+  EXPECT_EQ(config["data"]["test_size"], 0.1);
+  EXPECT_TRUE(contains(r.err, pets.string() + " holds one folder per class (source imagefolder): 2 classes (cat, dog), "
+                              "20 images"))
+      << r.err;
+  // The explicit spelling resolves to the same config (so to the same stage hashes).
+  r = run("run --preset quick --data imagefolder --data-path " + pets.string() + " --print-config");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out), config);
+  // Sizes: a count or a fraction.
+  r = run("run --preset quick --data " + pets.string() + " --val-size 4 --test-size 0.25 --print-config");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["data"]["val_size"], 4);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["data"]["test_size"], 0.25);
+  r = run("run --preset quick --data " + pets.string() + " --val-size 1.5 --print-config");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "--val-size must be a count (an integer >= 0, e.g. 5000) or a fraction in (0, 1)"))
+      << r.err;
+  // Fashion-MNIST configs are as before: no test_size, the preset's count.
+  r = run("run --preset quick --print-config");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["data"]["val_size"], 2000);
+  EXPECT_FALSE(nlohmann::json::parse(r.out)["data"].contains("test_size"));
+}
+
+TEST(CliDataTest, BadDataIsAClearErrorAndNothingIsWritten) {
+  sparsenas::test::TempDir dir;
+  const auto out = dir.path() / "run";
+  const auto expect_refused = [&](const std::string& args, const std::vector<std::string>& words) {
+    for (const std::string command : {"run --preset tiny --threads 1 ", "train --epochs 1 --threads 1 "}) {
+      const CliRun r = run(command + args + " --out " + out.string());
+      EXPECT_EQ(r.code, 1) << command << args;
+      for (const auto& word : words) EXPECT_TRUE(contains(r.err, word)) << command << args << ": " << r.err;
+      EXPECT_FALSE(std::filesystem::exists(out)) << command << args;
+    }
+  };
+  expect_refused("--data " + (dir.path() / "nope").string(), {(dir.path() / "nope").string(), "does not exist"});
+  std::filesystem::create_directories(dir.path() / "misc" / "sub");
+  std::ofstream(dir.path() / "misc" / "notes.txt") << "x";
+  expect_refused("--data " + (dir.path() / "misc").string(),
+                 {"none of the known kinds", "looked for", "found: notes.txt, sub/"});
+  expect_refused("--data " + (dir.path() / "misc").string() + " --data-path /x", {"--data-path"});
+
+  const auto pets = dir.path() / "pets";
+  write_class_folders(pets, {"cat", "dog"}, 6);
+  std::filesystem::create_directories(pets / "emu");
+  expect_refused("--data " + pets.string(), {(pets / "emu").string(), "has no images"});
+  std::filesystem::remove(pets / "emu");
+  std::ofstream(pets / "dog" / "bad.png") << "not a png";
+  expect_refused("--data " + pets.string(), {(pets / "dog" / "bad.png").string(), "cannot decode image"});
+  std::filesystem::remove(pets / "dog" / "bad.png");
+  sparsenas::data::test::write_solid_png(pets / "dog" / "big.png", 9, 9, 1, 2, 3);
+  expect_refused("--data " + pets.string(), {"big.png", "--image-size"});
+
+  const auto tt = dir.path() / "tt";
+  write_class_folders(tt / "train", {"cat", "dog"}, 6);
+  write_class_folders(tt / "test", {"cat", "emu"}, 2);
+  expect_refused("--data " + tt.string(), {tt.string(), "only in train: dog; only in test: emu"});
+}
+
+// A tiny run on a class-folder dataset: the run's config.json names the kind found, the same run
+// spelled explicitly resumes it (same stage hashes), and export's sidecar has the folder names.
+TEST(CliDataTest, TinyRunOnAnImageFolderExportsItsClassNames) {
+  sparsenas::test::TempDir dir;
+  const auto fruit = dir.path() / "fruit", out = dir.path() / "run";
+  write_class_folders(fruit, {"grape", "apple", "banana"}, 30, 16);  // 72 training images >= tiny's batch 64
+  CliRun r = run("run --preset tiny --threads 1 --json --data " + fruit.string() + " --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["skipped"].size(), 0u);
+  const auto config = nlohmann::json::parse(read_text(out / "config.json"));
+  EXPECT_EQ(config["data"]["source"], "imagefolder");
+  EXPECT_EQ(config["data"]["val_size"], 0.1);
+  EXPECT_TRUE(contains(r.err, "data: imagefolder train 72 val 9 test 9, 3x16x16, 3 classes")) << r.err;
+  r = run("run --preset tiny --threads 1 --json --data imagefolder --data-path " + fruit.string() + " --out " +
+          out.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["ran"].size(), 0u) << r.out;
+  r = run("export --run " + out.string() + " --max-macs 1e12 --out " + (dir.path() / "model.pt").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto sidecar = nlohmann::json::parse(read_text(dir.path() / "model.json"));
+  EXPECT_EQ(sidecar["class_names"], nlohmann::json({"apple", "banana", "grape"}));
+  EXPECT_EQ(sidecar["input"]["shape"], nlohmann::json({-1, 3, 16, 16}));
+}

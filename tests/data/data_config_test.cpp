@@ -34,10 +34,16 @@ TEST(DataConfigTest, ValidateNamesFieldExpectedAndActual) {
     return error_message([&] { config.validate(); });
   };
   EXPECT_THAT(msg([](DataConfig& c) { c.source = "mnist"; }),
-              HasSubstr("source must be one of {fashion-mnist, idx, cifar10, cifar100, folder}, "
-                        "got 'mnist'"));
+              HasSubstr("source must be one of {fashion-mnist, idx, cifar10, cifar100, folder, "
+                        "imagefolder, auto}, got 'mnist'"));
   EXPECT_THAT(msg([](DataConfig& c) { c.val_size = -1; }),
-              HasSubstr("val_size must be >= 0, got -1"));
+              HasSubstr("val_size must be a count (an integer >= 0) or a fraction in (0, 1), got -1"));
+  EXPECT_THAT(msg([](DataConfig& c) { c.val_size = 1.5; }),
+              HasSubstr("val_size must be a count (an integer >= 0) or a fraction in (0, 1), got 1.5"));
+  EXPECT_THAT(msg([](DataConfig& c) { c.test_size = 0.2; }),
+              HasSubstr("test_size is only used with source 'imagefolder'"));
+  EXPECT_THAT(msg([](DataConfig& c) { c.source = "imagefolder"; }),
+              HasSubstr("path must name the dataset directory for source 'imagefolder'"));
   EXPECT_THAT(msg([](DataConfig& c) { c.image_size = -3; }), HasSubstr("image_size must be"));
   EXPECT_THAT(msg([](DataConfig& c) { c.train_limit = -1; }), HasSubstr("train_limit must be"));
   EXPECT_THAT(msg([](DataConfig& c) { c.test_limit = -1; }), HasSubstr("test_limit must be"));
@@ -98,7 +104,7 @@ TEST(DataConfigTest, JsonRejectsUnknownKeysListingValidOnes) {
 TEST(DataConfigTest, JsonRejectsWrongTypes) {
   EXPECT_THAT(
       error_message([] { nlohmann::json::parse(R"({"val_size": "10"})").get<DataConfig>(); }),
-      HasSubstr("DataConfig.val_size must be an integer, got string \"10\""));
+      HasSubstr("DataConfig.val_size must be a count (an integer >= 0) or a fraction in (0, 1), got \"10\""));
   EXPECT_THAT(error_message([] { nlohmann::json::parse(R"({"augment": 1})").get<DataConfig>(); }),
               HasSubstr("DataConfig.augment must be a boolean"));
   EXPECT_THAT(

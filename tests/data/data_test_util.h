@@ -112,7 +112,12 @@ inline void write_png(const fs::path& path, int w, int h, int channels, const By
 /// A PNG filled with one RGB colour.
 inline void write_solid_png(const fs::path& path, int w, int h, uint8_t r, uint8_t g, uint8_t b) {
   Bytes pixels;
-  for (int i = 0; i < w * h; ++i) pixels.insert(pixels.end(), {r, g, b});
+  pixels.reserve(static_cast<size_t>(w) * h * 3);
+  for (int i = 0; i < w * h; ++i) {
+    pixels.push_back(r);
+    pixels.push_back(g);
+    pixels.push_back(b);
+  }
   write_png(path, w, h, 3, pixels);
 }
 

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <ctime>
 
+#include "sparsenas/core/error.h"
 #include "sparsenas/data/data_config.h"
 #include "sparsenas/train/evaluate.h"
 #include "sparsenas/train/trainer.h"
@@ -30,21 +31,58 @@ void add_json_flag(CLI::App& cmd, bool& json, bool pretty) {
   cmd.add_flag("--json", json, pretty ? "pretty-print the JSON result" : "print the result as JSON");
 }
 
+namespace {
+
+/// "5000" -> 5000, "0.1" -> 0.1; anything else is an error naming the flag.
+nlohmann::json split_size_flag(const std::string& flag, const std::string& text) {
+  nlohmann::json size;
+  size_t used = 0;
+  try {
+    if (text.find_first_not_of("0123456789") == std::string::npos) {
+      size = std::stoll(text, &used);
+    } else {
+      size = std::stod(text, &used);
+    }
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  SNAS_CHECK(!text.empty() && used == text.size() && data::is_split_size(size), flag,
+             " must be a count (an integer >= 0, e.g. 5000) or a fraction in (0, 1) (e.g. 0.1), got \"", text,
+             "\"");
+  return size;
+}
+
+bool is_source_name(const std::string& value) {
+  for (const auto& name : config_fields::field_info<data::DataConfig>("source").choices) {
+    if (name == value) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void DataFlags::apply_to(data::DataConfig& config) const {
-  apply(source, config.source);
-  apply(path, config.path);
-  apply(image_size, config.image_size);
-  apply(val_size, config.val_size);
-  apply(train_limit, config.train_limit);
-  apply(test_limit, config.test_limit);
+  const nlohmann::json j = to_json();
+  data::DataConfig updated = config;
+  data::from_json(j, updated);
+  config = updated;
 }
 
 nlohmann::json DataFlags::to_json() const {
   nlohmann::json data = nlohmann::json::object();
-  if (source) data["source"] = *source;
-  if (path) data["path"] = *path;
+  if (source && !is_source_name(*source)) {
+    // A path: its kind is inferred when the config is resolved.
+    SNAS_CHECK(!path, "--data ", *source, " is a path (not a source name), so --data-path ", *path,
+               " is one too many: give --data PATH, or --data KIND --data-path PATH");
+    data["source"] = "auto";
+    data["path"] = *source;
+  } else {
+    if (source) data["source"] = *source;
+    if (path) data["path"] = *path;
+  }
   if (image_size) data["image_size"] = *image_size;
-  if (val_size) data["val_size"] = *val_size;
+  if (val_size) data["val_size"] = split_size_flag("--val-size", *val_size);
+  if (test_size) data["test_size"] = split_size_flag("--test-size", *test_size);
   if (train_limit) data["train_limit"] = *train_limit;
   if (test_limit) data["test_limit"] = *test_limit;
   return data;
@@ -52,10 +90,13 @@ nlohmann::json DataFlags::to_json() const {
 
 void add_data_flags(CLI::App& cmd, DataFlags& flags, bool preset_default) {
   auto help = [preset_default](const char* key) { return field_help<data::DataConfig>(key, preset_default); };
-  cmd.add_option("--data", flags.source, help("source"));
+  cmd.add_option("--data", flags.source,
+                 help("source") + "; or a dataset folder's path, its kind inferred (class sub-folders, train/ "
+                                  "and test/, IDX files, CIFAR binaries)");
   cmd.add_option("--data-path", flags.path, help("path"));
   cmd.add_option("--image-size", flags.image_size, help("image_size"));
   cmd.add_option("--val-size", flags.val_size, help("val_size"));
+  cmd.add_option("--test-size", flags.test_size, help("test_size"));
   cmd.add_option("--train-limit", flags.train_limit, help("train_limit"));
   cmd.add_option("--test-limit", flags.test_limit, help("test_limit"));
 }

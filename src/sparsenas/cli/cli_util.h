@@ -59,11 +59,14 @@ void add_run_dir_option(CLI::App& cmd, std::string& run);
 void add_json_flag(CLI::App& cmd, bool& json, bool pretty = false);
 
 /// The dataset flags of `run`, `train` and `eval`; unset ones keep the config's value.
+/// `--data` takes a source name or a dataset's path: a value that is not a source name is a path,
+/// meaning source "auto" (inferred: data::resolve_data_config) with that path.
+/// `--val-size` / `--test-size` take a count ("5000") or a fraction ("0.1").
 struct DataFlags {
-  std::optional<std::string> source, path;
-  std::optional<int64_t> image_size, val_size, train_limit, test_limit;
+  std::optional<std::string> source, path, val_size, test_size;
+  std::optional<int64_t> image_size, train_limit, test_limit;
 
-  /// Overrides the fields of `config` given as flags.
+  /// Overrides the fields of `config` given as flags (errors name the flag).
   void apply_to(data::DataConfig& config) const;
   /// The flags given, as a JSON object with the keys of data::DataConfig's JSON (empty when none).
   nlohmann::json to_json() const;
@@ -83,7 +86,7 @@ std::string field_help(const std::string& key, bool preset_default = false) {
   return out + " (default: the preset's)";
 }
 
-/// Adds --data, --data-path, --image-size, --val-size, --train-limit and --test-limit.
+/// Adds --data, --data-path, --image-size, --val-size, --test-size, --train-limit and --test-limit.
 /// Help texts from data::DataConfig's declarations; `preset_default` as for field_help.
 void add_data_flags(CLI::App& cmd, DataFlags& flags, bool preset_default = false);
 

@@ -55,6 +55,8 @@ void run_eval(const EvalFlags& f) {
     trained_arch = space::arch_from_string(meta.sampler.substr(fixed_prefix.size()));
   }
   f.data.apply_to(data_config);
+  // The run's config.json is resolved already; the flags may name other data.
+  data::resolve_data_config(data_config, /*val_size_given=*/true);
 
   train::TrainConfig config;
   train::from_json(meta.config, config);

@@ -84,6 +84,8 @@ void run_train(const TrainFlags& f) {
   apply(f.lr_schedule, config.lr_schedule);
   f.data.apply_to(data_config);
   apply(f.augment, data_config.augment);
+  const bool val_size_given = f.data.val_size || (file.contains("data") && file["data"].contains("val_size"));
+  data::resolve_data_config(data_config, val_size_given);
   config.validate();
   data_config.validate();
 

@@ -1,6 +1,7 @@
 #include "sparsenas/data/data_config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 
@@ -8,9 +9,11 @@
 #include "sparsenas/core/log.h"
 #include "sparsenas/core/random.h"
 #include "sparsenas/data/cifar_reader.h"
+#include "sparsenas/data/data_source.h"
 #include "sparsenas/data/fashion_mnist.h"
 #include "sparsenas/data/idx_reader.h"
 #include "sparsenas/data/image_folder.h"
+#include "sparsenas/data/stratified_split.h"
 
 namespace sparsenas::data {
 namespace fs = std::filesystem;
@@ -21,6 +24,7 @@ namespace {
 // Seed streams derived from split_seed, so the validation split and the test subset differ.
 constexpr uint64_t kSplitStream = 0x5b1;
 constexpr uint64_t kTestStream = 0x7e5;
+constexpr uint64_t kTrainStream = 0x7a1;  // imagefolder's train_limit subset
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -38,11 +42,32 @@ torch::Tensor sorted_slice(const std::vector<int64_t>& order, int64_t begin, int
 /// An empty dataset with the shape, dtype and classes of `like`.
 Dataset empty_like(const Dataset& like) { return like.subset(torch::empty({0}, torch::kLong)); }
 
-void check_same_classes(const Dataset& train, const Dataset& test, const std::string& where) {
-  SNAS_CHECK(train.class_names == test.class_names, where,
-             ": train and test class names must match, got train {", join(train.class_names),
-             "} and test {", join(test.class_names), "}");
+/// The names of `a` missing from `b`.
+std::vector<std::string> missing_from(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  for (const auto& name : a) {
+    if (std::find(b.begin(), b.end(), name) == b.end()) out.push_back(name);
+  }
+  return out;
 }
+
+void check_same_classes(const Dataset& train, const Dataset& test, const std::string& where) {
+  if (train.class_names == test.class_names) return;
+  const auto only_train = missing_from(train.class_names, test.class_names);
+  const auto only_test = missing_from(test.class_names, train.class_names);
+  SNAS_FAIL(where, ": train and test class names must match, got train {", join(train.class_names),
+            "} and test {", join(test.class_names), "}",
+            only_train.empty() ? "" : "; only in train: " + join(only_train),
+            only_test.empty() ? "" : "; only in test: " + join(only_test));
+}
+
+/// A seeded subset of `limit` images of `d` (all when limit is 0 or >= its size), in file order.
+Dataset seeded_subset(Dataset d, int64_t limit, uint64_t seed) {
+  if (limit <= 0 || limit >= d.size()) return d;
+  return d.subset(sorted_slice(random_permutation(d.size(), seed), 0, limit));
+}
+
+torch::Tensor index_tensor(const std::vector<int64_t>& indices) { return torch::tensor(indices, torch::kLong); }
 
 std::string format_floats(const std::vector<float>& values) {
   std::ostringstream out;
@@ -80,24 +105,69 @@ void DataConfig::validate() const {
                "path must name the IDX directory for source 'idx' (or set "
                "train_images, train_labels, test_images, test_labels), got an empty path");
   }
-  if (source == "cifar10" || source == "cifar100" || source == "folder") {
+  SNAS_CHECK(test_size.is_null() || source == "imagefolder" || source == "auto",
+             "test_size is only used with source 'imagefolder' (the others come with a test set), got source '",
+             source, "'");
+  if (source == "cifar10" || source == "cifar100" || source == "folder" || source == "imagefolder" ||
+      source == "auto") {
     SNAS_CHECK(!path.empty(), "path must name the dataset directory for source '", source,
                "', got an empty path");
   }
-  if (source != "folder") {
+  if (source != "folder" && source != "imagefolder" && source != "auto") {
     const int64_t native = (source == "cifar10" || source == "cifar100") ? 3 : 1;
     SNAS_CHECK(channels == 0 || channels == native, "channels must be 0 or ", native,
-               " for source '", source, "' (only 'folder' converts), got ", channels);
+               " for source '", source, "' (only 'folder' and 'imagefolder' convert), got ", channels);
   }
 }
 
-void to_json(json& j, const DataConfig& c) { j = config_fields::to_json(c); }
+bool is_split_size(const json& size) {
+  if (size.is_number_integer()) return size.get<int64_t>() >= 0;
+  if (!size.is_number_float()) return false;
+  const double f = size.get<double>();
+  return f > 0 && f < 1;
+}
 
-void from_json(const json& j, DataConfig& c) { config_fields::read(j, c, DataConfig::kName); }
+int64_t split_count(const json& size, int64_t total) {
+  SNAS_CHECK(is_split_size(size), "a split size must be a count (an integer >= 0) or a fraction in (0, 1), got ",
+             size.dump());
+  if (size.is_number_integer()) return size.get<int64_t>();
+  return std::llround(size.get<double>() * static_cast<double>(total));
+}
 
-Splits load_splits(const DataConfig& config) {
+void resolve_data_config(DataConfig& config, bool val_size_given) {
+  if (config.source == "auto") {
+    SNAS_CHECK(!config.path.empty(), "source 'auto' needs a path (--data PATH), got an empty path");
+    const DataSourceInfo info = infer_data_source(config.path);
+    SNAS_LOG(INFO) << info.describe(config.path);
+    config.source = info.source;
+  }
+  const bool own = config.source == "idx" || config.source == "folder" || config.source == "imagefolder";
+  if (own && !val_size_given) config.val_size = kDefaultSplitFraction;
+  if (config.source == "imagefolder" && config.test_size.is_null()) config.test_size = kDefaultSplitFraction;
+}
+
+void to_json(json& j, const DataConfig& c) {
+  j = config_fields::to_json(c);
+  // Left out when unset, so that the JSON (and every stage hash) of the other sources is as it
+  // was before imagefolder.
+  if (c.test_size.is_null()) j.erase("test_size");
+}
+
+void from_json(const json& j, DataConfig& c) {
+  config_fields::read(j, c, DataConfig::kName);
+  // The split sizes are JSON-typed (a count or a fraction): check their type on reading, as the
+  // typed fields are.
+  for (const auto& [key, value] : {std::pair<const char*, const json*>{"val_size", &c.val_size}, {"test_size", &c.test_size}}) {
+    SNAS_CHECK(is_split_size(*value) || (value->is_null() && std::string(key) == "test_size"), DataConfig::kName, ".",
+               key, " must be a count (an integer >= 0) or a fraction in (0, 1), got ", value->dump());
+  }
+}
+
+Splits load_splits(const DataConfig& config_in) {
+  DataConfig config = config_in;
+  resolve_data_config(config, /*val_size_given=*/true);
   config.validate();
-  Dataset pool, test;
+  Dataset pool, val, test;
   if (config.source == "fashion-mnist" || config.source == "idx") {
     const bool fashion = config.source == "fashion-mnist";
     const bool explicit_files = !config.train_images.empty();
@@ -123,11 +193,29 @@ Splits load_splits(const DataConfig& config) {
     const int num_classes = config.source == "cifar10" ? 10 : 100;
     pool = load_cifar(config.path, num_classes, /*train=*/true);
     test = load_cifar(config.path, num_classes, /*train=*/false);
-  } else {
+  } else if (config.source == "folder") {
     const int channels = config.channels == 0 ? 3 : static_cast<int>(config.channels);
     const int size = static_cast<int>(config.image_size);
     pool = load_image_folder(fs::path(config.path) / "train", size, channels);
     test = load_image_folder(fs::path(config.path) / "test", size, channels);
+  } else {
+    const int channels = config.channels == 0 ? 3 : static_cast<int>(config.channels);
+    const Dataset all = load_image_folder(config.path, static_cast<int>(config.image_size), channels);
+    const int64_t n = all.size();
+    const int64_t val_count = split_count(config.val_size, n);
+    const int64_t test_count = split_count(config.test_size.is_null() ? json(kDefaultSplitFraction) : config.test_size, n);
+    const torch::Tensor labels = all.labels.contiguous();
+    const std::vector<int64_t> label_values(labels.data_ptr<int64_t>(), labels.data_ptr<int64_t>() + n);
+    SplitIndices parts;
+    try {
+      parts = stratified_split(label_values, all.class_names, val_count, test_count, config.split_seed);
+    } catch (const Error& e) {
+      SNAS_FAIL("imagefolder ", fs::path(config.path), " (val_size ", config.val_size.dump(), ", test_size ",
+                config.test_size.dump(), "): ", e.what());
+    }
+    pool = all.subset(index_tensor(parts.train));
+    val = all.subset(index_tensor(parts.val));
+    test = all.subset(index_tensor(parts.test));
   }
   check_same_classes(pool, test, config.source + " " + config.path);
   SNAS_CHECK(pool.channels() == test.channels() && pool.height() == test.height() &&
@@ -140,18 +228,21 @@ Splits load_splits(const DataConfig& config) {
     test.images = resize_images(test.images, config.image_size);
   }
 
-  const int64_t n = pool.size();
-  SNAS_CHECK(config.val_size < n, "val_size must be < the number of training images (", n,
-             "), got ", config.val_size);
-  const std::vector<int64_t> order =
-      random_permutation(n, mix_seed(config.split_seed, kSplitStream));
-  int64_t train_end = n;
-  if (config.train_limit > 0) train_end = std::min(n, config.val_size + config.train_limit);
-
   Splits splits;
-  splits.val =
-      config.val_size > 0 ? pool.subset(sorted_slice(order, 0, config.val_size)) : empty_like(pool);
-  splits.train = pool.subset(sorted_slice(order, config.val_size, train_end));
+  if (config.source == "imagefolder") {
+    splits.val = std::move(val);
+    splits.train = seeded_subset(std::move(pool), config.train_limit, mix_seed(config.split_seed, kTrainStream));
+  } else {
+    const int64_t n = pool.size();
+    const int64_t val_size = split_count(config.val_size, n);
+    SNAS_CHECK(val_size < n, "val_size must be < the number of training images (", n, "), got ",
+               config.val_size.dump(), " (a fraction such as 0.1 holds out a share of any data)");
+    const std::vector<int64_t> order = random_permutation(n, mix_seed(config.split_seed, kSplitStream));
+    int64_t train_end = n;
+    if (config.train_limit > 0) train_end = std::min(n, val_size + config.train_limit);
+    splits.val = val_size > 0 ? pool.subset(sorted_slice(order, 0, val_size)) : empty_like(pool);
+    splits.train = pool.subset(sorted_slice(order, val_size, train_end));
+  }
   if (config.test_limit > 0 && config.test_limit < test.size()) {
     const std::vector<int64_t> test_order =
         random_permutation(test.size(), mix_seed(config.split_seed, kTestStream));

@@ -11,6 +11,16 @@
 
 namespace sparsenas::data {
 
+/// The validation and test share of one's own data when no size is given.
+inline constexpr double kDefaultSplitFraction = 0.1;
+
+/// True for a split size: a count (an integer >= 0) or a fraction in (0, 1).
+bool is_split_size(const nlohmann::json& size);
+
+/// The number of images a split size (is_split_size) stands for out of `total`: the count, or the
+/// fraction times `total` rounded to the nearest integer.
+int64_t split_count(const nlohmann::json& size, int64_t total);
+
 /// Where the data comes from and how it is split. Defaults give Fashion-MNIST from the Debian
 /// package with 5000 training images held out for validation.
 ///
@@ -18,6 +28,7 @@ namespace sparsenas::data {
 /// ```
 /// {"source": "cifar10", "path": "/data/cifar-10-batches-bin", "val_size": 5000, "train_limit":
 /// 2000}
+/// {"source": "auto", "path": "/data/pets"}   // resolved by resolve_data_config()
 /// ```
 struct DataConfig {
   static constexpr const char* kName = "DataConfig";  ///< prefix of field names in errors
@@ -27,7 +38,9 @@ struct DataConfig {
   /// directory with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
   /// t10k-labels-idx1-ubyte (each with or without .gz), unless the four explicit files are set.
   /// cifar10/cifar100: see `load_cifar`. folder: a directory with `train/` and `test/`, each
-  /// holding one sub-folder per class (same class names in both).
+  /// holding one sub-folder per class (same class names in both). imagefolder: a directory with
+  /// one sub-folder of images per class (torchvision's ImageFolder), split by `stratified_split`.
+  /// auto: any of these, told by `infer_data_source` (resolve_data_config() replaces it).
   std::string path;
   std::string train_images;
   std::string train_labels;
@@ -36,8 +49,13 @@ struct DataConfig {
   int64_t image_size = 0;
   /// Other sources than "folder" only accept 0 or their native count.
   int64_t channels = 0;
-  /// Must also be < the number of training images (checked by `load_splits`).
-  int64_t val_size = 5000;
+  /// A count (integer >= 0) or a fraction in (0, 1) of the training images (imagefolder: of all
+  /// images); must leave training images (checked by `load_splits`). See resolve_data_config()
+  /// for the default on one's own data.
+  nlohmann::json val_size = 5000;
+  /// imagefolder only (null otherwise, and then left out of the JSON): a count or a fraction of the
+  /// images held out as the test split; null = kDefaultSplitFraction.
+  nlohmann::json test_size = nullptr;
   uint64_t split_seed = 0;
   /// The subset is taken after the validation images were held out, so `val` does not depend on it.
   int64_t train_limit = 0;
@@ -50,7 +68,7 @@ struct DataConfig {
   template <class V>
   void fields(V& v) {
     v("source", source, "dataset")
-        .one_of({"fashion-mnist", "idx", "cifar10", "cifar100", "folder"},
+        .one_of({"fashion-mnist", "idx", "cifar10", "cifar100", "folder", "imagefolder", "auto"},
                 config_fields::ChoiceWording::kBraced);
     v("path", path, "dataset directory (fashion-mnist: \"\" = the Debian package's)");
     v("train_images", train_images, "idx only: explicit training images file (set all four or none)");
@@ -62,7 +80,14 @@ struct DataConfig {
         .note("0 = native");
     v("channels", channels, "1 or 3 for \"folder\" (images are converted); 0 = native")
         .check([](int64_t c) { return c == 0 || c == 1 || c == 3; }, "be 0 (native), 1 or 3");
-    v("val_size", val_size, "training images held out as the validation split (0 = none)").min(0);
+    v("val_size", val_size,
+      "training images held out as the validation split: a count (0 = none) or a fraction "
+      "(0.1); idx, folder, imagefolder: 0.1 unless given")
+        .check(is_split_size, "be a count (an integer >= 0) or a fraction in (0, 1)");
+    v("test_size", test_size,
+      "imagefolder only: images held out as the test split, a count or a fraction (default 0.1)")
+        .check([](const nlohmann::json& s) { return s.is_null() || is_split_size(s); },
+               "be a count (an integer >= 0) or a fraction in (0, 1)");
     v("split_seed", split_seed, "seed of the train/validation split and of the test_limit subset");
     v("train_limit", train_limit, "at most this many training images, a seeded subset (0 = all)")
         .min(0)
@@ -77,7 +102,16 @@ struct DataConfig {
   void validate() const;
 };
 
-/// Writes every field.
+/// Resolves what a config leaves to the data, so that the config printed, stored in a run
+/// directory and hashed is explicit: source "auto" becomes the kind `infer_data_source(path)`
+/// finds (logged as one INFO line: kind, classes, image counts); for one's own data (source idx,
+/// folder or imagefolder) `val_size` becomes kDefaultSplitFraction unless `val_size_given` (the
+/// user set it: flag or config file; a preset's count is meant for Fashion-MNIST); imagefolder's
+/// unset `test_size` becomes kDefaultSplitFraction. Fashion-MNIST and CIFAR configs are unchanged.
+/// Throws `sparsenas::Error` naming the path when "auto" finds no known kind.
+void resolve_data_config(DataConfig& config, bool val_size_given);
+
+/// Writes every field (test_size only when set).
 void to_json(nlohmann::json& json, const DataConfig& config);
 /// Reads the keys present (others keep their current values). Unknown keys and wrongly typed
 /// values throw `sparsenas::Error` (listing the valid keys). Does not call `validate()`.
@@ -94,7 +128,10 @@ struct Splits {
 
 /// Validates `config`, loads the training and test sets, resizes them to `image_size`, and splits
 /// the training set with a seeded permutation: `val` = the first `val_size` images of it, `train`
-/// = the rest (capped by `train_limit`). Each split keeps the original file order.
+/// = the rest (capped by `train_limit`). imagefolder: the one folder is split by
+/// `stratified_split` into train, val (`val_size`) and test (`test_size`), and `train_limit` takes
+/// a seeded subset of train. Each split keeps the original file order. Source "auto" is resolved
+/// first (resolve_data_config, sizes as given).
 /// Logs one INFO line with the split sizes and statistics.
 Splits load_splits(const DataConfig& config);
 

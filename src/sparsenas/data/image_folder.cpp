@@ -1,11 +1,11 @@
 #include "sparsenas/data/image_folder.h"
 
 #include <algorithm>
-#include <cctype>
 #include <string>
 #include <utility>
 
 #include "sparsenas/core/error.h"
+#include "sparsenas/data/data_source.h"
 #include "sparsenas/data/image_decode.h"
 
 namespace sparsenas::data {
@@ -16,13 +16,6 @@ namespace {
 bool is_hidden(const fs::path& path) {
   const std::string name = path.filename().string();
   return !name.empty() && name[0] == '.';
-}
-
-bool has_image_extension(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp";
 }
 
 }  // namespace
@@ -46,7 +39,7 @@ Dataset load_image_folder(const fs::path& dir, int image_size, int channels) {
   for (size_t k = 0; k < class_dirs.size(); ++k) {
     std::vector<fs::path> images;
     for (const auto& entry : fs::directory_iterator(class_dirs[k])) {
-      if (entry.is_regular_file() && !is_hidden(entry.path()) && has_image_extension(entry.path()))
+      if (entry.is_regular_file() && !is_hidden(entry.path()) && is_image_file_name(entry.path()))
         images.push_back(entry.path());
     }
     SNAS_CHECK(!images.empty(), "image folder class ", class_dirs[k],
@@ -68,7 +61,8 @@ Dataset load_image_folder(const fs::path& dir, int image_size, int channels) {
     }
     SNAS_CHECK(image.height == height && image.width == width, "image ", files[i].first,
                ": size must match the first image ", files[0].first, " (", width, "x", height,
-               "), got ", image.width, "x", image.height, "; set image_size to resize all images");
+               "), got ", image.width, "x", image.height,
+               "; set image_size (--image-size N) to resize all images to N x N");
     // Interleaved [H, W, C] -> planar [C, H, W].
     uint8_t* out = dataset.images.data_ptr<uint8_t>() + i * channels * height * width;
     const int64_t plane = height * width;

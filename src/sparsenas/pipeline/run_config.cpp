@@ -199,6 +199,9 @@ RunConfig resolve_run_config(const std::string& preset, const json& file, const 
   }
   if (!flags.is_null()) merged.merge_patch(flags);
   RunConfig c = run_config_from_json(merged);
+  // A preset's val_size is a count meant for Fashion-MNIST: only the user's own counts bind.
+  const auto sets_val_size = [](const json& j) { return j.is_object() && j.contains("data") && j["data"].contains("val_size"); };
+  data::resolve_data_config(c.data, sets_val_size(file) || sets_val_size(flags));
   for (auto& [name, t] : c.train_sections()) {
     t->threads = c.threads;
     t->device = c.device;
