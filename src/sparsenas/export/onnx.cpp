@@ -20,6 +20,7 @@
 #include <opencv2/dnn.hpp>
 
 #include "sparsenas/core/error.h"
+#include "sparsenas/export/input_normalization.h"
 #include "sparsenas/core/fs.h"
 
 namespace sparsenas::exporter {
@@ -33,20 +34,6 @@ constexpr const char* kOutput = "logits";
 /// IR version 7 is the one ONNX 1.9 introduced with opset 14: the oldest that can hold this opset,
 /// so older runtimes read the file too.
 constexpr int64_t kIrVersion = 7;
-
-/// One value per channel, or one for all; checked and expanded to `channels` values.
-std::vector<double> per_channel(const std::vector<float>& values, const char* field, int64_t channels) {
-  SNAS_CHECK(static_cast<int64_t>(values.size()) == channels || values.size() == 1, "export: ", field,
-             ": expected one value per input channel (", channels, ") or a single value, got ", values.size(),
-             " values");
-  std::vector<double> out(static_cast<size_t>(channels));
-  for (int64_t c = 0; c < channels; ++c) {
-    const double v = values[values.size() == 1 ? 0 : static_cast<size_t>(c)];
-    SNAS_CHECK(std::isfinite(v), "export: ", field, "[", c, "]: expected a finite value, got ", v);
-    out[static_cast<size_t>(c)] = v;
-  }
-  return out;
-}
 
 std::string json_list(const std::vector<double>& values) {
   std::ostringstream out;
