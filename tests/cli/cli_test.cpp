@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <set>
@@ -433,6 +434,91 @@ TEST(CliRunTest, TinyRunResumeAfterKillSearchAndExport) {
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "does not exist")) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "missing"));
+}
+
+// Issue 14: a family's latency measured per device (both runtimes), search and export by it, and
+// the report's accuracy-vs-latency plot; bad device names and bad tables are clear errors.
+TEST(CliLatencyTest, MeasureSearchAndExportByDevice) {
+  sparsenas::test::TempDir dir;
+  const auto a = dir.path() / "a";
+  CliRun r = run("run --preset tiny --threads 1 --json --out " + a.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string family = read_text(a / "family.csv");
+
+  r = run("latency --run " + a.string() + " --device-name box --warmup 1 --repeats 3 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["device"], "box");
+  EXPECT_EQ(j["runtime"], "libtorch");
+  EXPECT_TRUE(contains(r.err, "latency")) << r.err;  // progress lines with stderr a file
+  const std::string csv = read_text(a / "latency" / "box.csv");
+  EXPECT_TRUE(csv.rfind("network,arch,macs,runtime,threads,batch,warmup,repeats,median_ms,p90_ms\n", 0) == 0) << csv;
+  const int64_t lines = std::count(csv.begin(), csv.end(), '\n');
+  EXPECT_EQ(lines, std::count(family.begin(), family.end(), '\n'));  // one row per network + header
+  EXPECT_EQ(j["networks"].get<int64_t>() + 1, lines);
+  EXPECT_FALSE(std::filesystem::exists(a / "latency" / "box.partial.csv"));
+
+  // The default device name is the host's CPU, the runtime and the threads.
+  r = run("latency --run " + a.string() + " --runtime opencv --threads 2 --batch 2 --warmup 0 --repeats 2 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  const std::string opencv_device = j["device"];
+  EXPECT_TRUE(contains(opencv_device, "-opencv-2t")) << opencv_device;
+  EXPECT_TRUE(std::filesystem::exists(a / "latency" / (opencv_device + ".csv")));
+
+  // search and export by a device's latency: the bound holds on that device.
+  r = run("search --run " + a.string() + " --max-latency-ms 1e6 --device-name box --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto found = nlohmann::json::parse(r.out);
+  EXPECT_EQ(found["device"], "box");
+  EXPECT_LE(found["latency_ms"].get<double>(), 1e6);
+  r = run("search --run " + a.string() + " --max-latency-ms 1e-6 --device-name box");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "box.csv")) << r.err;
+  EXPECT_TRUE(contains(r.err, "the smallest has")) << r.err;
+  r = run("search --run " + a.string() + " --max-latency-ms 5 --device-name phone");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "--device-name phone: unknown device")) << r.err;
+  EXPECT_TRUE(contains(r.err, "box, " + opencv_device)) << r.err;
+  r = run("search --run " + a.string() + " --max-macs 1e12 --device-name box");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "give --max-latency-ms with it")) << r.err;
+  const auto model = dir.path() / "m.pt";
+  r = run("export --run " + a.string() + " --max-latency-ms 1e6 --device-name box --out " + model.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto sidecar = nlohmann::json::parse(read_text(dir.path() / "m.json"));
+  EXPECT_EQ(sidecar["arch"], found["arch"]);
+  EXPECT_EQ(sidecar["accuracy"]["latency_device"], "box");
+  r = run("export --run " + a.string() + " --max-latency-ms 1e6 --device-name ../x --out " +
+          (dir.path() / "n.pt").string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "--device-name must be")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "n.pt"));
+  r = run("latency --run " + a.string() + " --runtime tflite");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "runtime")) << r.err;
+
+  // `latency` wrote the report again: accuracy against latency, one series per device.
+  const std::string report = read_text(a / "report.md");
+  EXPECT_TRUE(contains(report, "## Accuracy against latency per device")) << report;
+  const std::string data = read_text(a / "plots" / "accuracy_vs_latency.dat");
+  EXPECT_TRUE(contains(data, "# device box\n")) << data;
+  EXPECT_TRUE(contains(data, "# device " + opencv_device + "\n")) << data;
+
+  // latency-table: a table for the run's shape, checked on a few networks; a table of another
+  // shape or a corrupt table used by a constraint-free reader is an error (tested in search/).
+  const auto lut = dir.path() / "lut.json";
+  r = run("latency-table --space ofa-mbv3 --resolution 28 --in-channels 1 --classes 10 --warmup 0 --repeats 1 "
+          "--check-networks 3 --out " + lut.string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["entries"], 92);
+  EXPECT_EQ(j["check"]["networks"], 3);
+  EXPECT_TRUE(std::filesystem::exists(lut));
+  r = run("latency-table --space ofa-mbv3 --threads 0 --out " + (dir.path() / "bad.json").string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "threads")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "bad.json"));
 }
 
 }  // namespace

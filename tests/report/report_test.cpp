@@ -16,6 +16,7 @@
 #include "sparsenas/predictor/metrics.h"
 #include "sparsenas/predictor/pairs_dataset.h"
 #include "sparsenas/report/format.h"
+#include "sparsenas/rundir/device_latency.h"
 #include "sparsenas/rundir/pairs_noise.h"
 #include "sparsenas/report/gnuplot.h"
 #include "sparsenas/search/lookup.h"
@@ -387,6 +388,49 @@ TEST(ReportTest, RendersPngPlotsWithGnuplot) {
   EXPECT_TRUE(fs::exists(run.dir / "plots" / "accuracy_vs_macs.dat"));
   EXPECT_FALSE(fs::exists(run.dir / "plots" / "accuracy_vs_macs.png"));  // moved to run_dir
   EXPECT_TRUE(temp_files_under(run.dir).empty());
+}
+
+// Issue 14: accuracy against the latency measured on each device (the paper's Fig. 7).
+TEST(ReportTest, DrawsAccuracyAgainstLatencyPerDevice) {
+  RunDir run;
+  std::vector<rundir::LatencyRow> phone, watch;
+  for (size_t i = 0; i < run.family.rows().size(); ++i) {
+    rundir::LatencyRow r;
+    r.network = static_cast<int64_t>(i);
+    r.arch = run.family.rows()[i].arch;
+    r.macs = run.family.rows()[i].macs;
+    r.runtime = "libtorch";
+    r.repeats = 1;
+    r.median_ms = r.p90_ms = 1.0 + static_cast<double>(i);
+    phone.push_back(r);
+    r.median_ms = r.p90_ms = 10.0 + static_cast<double>(i);
+    if (i % 2 == 0) watch.push_back(r);  // half the family measured there
+  }
+  rundir::write_latency_csv(rundir::device_latency_path(run.dir, "phone"), phone);
+  rundir::write_latency_csv(rundir::device_latency_path(run.dir, "watch"), watch);
+  const bool gnuplot = probe_gnuplot("gnuplot").available;
+  const ReportResult result = write_report(run.dir, fast_options(gnuplot));
+  const std::string md = read_file(result.markdown);
+  EXPECT_TRUE(contains(md, "## Accuracy against latency per device")) << md;
+  EXPECT_TRUE(contains(md, "`phone`, `watch`")) << md;
+  if (gnuplot) {
+    EXPECT_TRUE(has_png_signature(run.dir / "accuracy_vs_latency.png"));
+    EXPECT_TRUE(contains(md, "](accuracy_vs_latency.png)")) << md;
+    const std::string data = read_file(run.dir / "plots" / "accuracy_vs_latency.dat");
+    // One block per device with one line per measured network.
+    const size_t watch_at = data.find("# device watch\n");
+    ASSERT_NE(watch_at, std::string::npos) << data;
+    const std::string first = data.substr(0, watch_at), second = data.substr(watch_at);
+    EXPECT_EQ(std::count(first.begin(), first.end(), '\n'), static_cast<long>(phone.size()) + 2 + 2);
+    EXPECT_EQ(std::count(second.begin(), second.end(), '\n'), static_cast<long>(watch.size()) + 2);
+    const std::string script = read_file(run.dir / "plots" / "accuracy_vs_latency.gp");
+    EXPECT_TRUE(contains(script, "index 1 using 1:2 with points pt 7 ps 0.7 title 'watch'")) << script;
+  }
+  // A corrupt device file is an error naming it, and report.md is left as it was.
+  write_file_atomic(rundir::device_latency_path(run.dir, "broken"), "network,arch\n");
+  const std::string e = error_of([&] { write_report(run.dir, fast_options(false)); });
+  EXPECT_TRUE(contains(e, "broken.csv")) << e;
+  EXPECT_EQ(read_file(result.markdown), md);
 }
 
 TEST(ReportTest, MissingGnuplotIsAWarningAndTheReportIsStillWritten) {

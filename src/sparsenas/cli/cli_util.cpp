@@ -5,6 +5,8 @@
 
 #include "sparsenas/core/error.h"
 #include "sparsenas/data/data_config.h"
+#include "sparsenas/rundir/device_latency.h"
+#include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/train/evaluate.h"
 #include "sparsenas/train/trainer.h"
 
@@ -108,6 +110,17 @@ void add_bound_flags(CLI::App& cmd, BoundFlags& flags) {
   auto* params = cmd.add_option("--max-params", flags.max_params, "largest parameter count");
   macs->excludes(latency)->excludes(params);
   latency->excludes(params);
+  cmd.add_option("--device-name", flags.device_name,
+                 "with --max-latency-ms: the latency measured on this device by `sparsenas latency` "
+                 "(latency/NAME.csv) instead of the run's");
+}
+
+search::FamilyTable family_for_bound(const BoundFlags& flags, const std::filesystem::path& run_dir) {
+  const rundir::RunDir run = rundir::open_run(run_dir);
+  if (!flags.device_name) return run.family();
+  SNAS_CHECK(flags.max_latency_ms.has_value(), "--device-name ", *flags.device_name,
+             " selects by a device's latency: give --max-latency-ms with it");
+  return rundir::family_on_device(run, *flags.device_name);
 }
 
 std::optional<std::pair<search::Bound, double>> bound_of(const BoundFlags& flags) {

@@ -3,6 +3,7 @@
 // several subcommands share (data, bounds, --run, --json), and Ctrl-C handling.
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,15 +92,23 @@ std::string field_help(const std::string& key, bool preset_default = false) {
 void add_data_flags(CLI::App& cmd, DataFlags& flags, bool preset_default = false);
 
 /// The bound flags of `search` and `export`: at most one of them may be given.
+/// `--device-name` (with --max-latency-ms) selects by the latency measured on that device by
+/// `sparsenas latency` (latency/NAME.csv) instead of family.csv's.
 struct BoundFlags {
   std::optional<double> max_macs, max_latency_ms, max_params;
+  std::optional<std::string> device_name;
 };
 
-/// Adds --max-macs, --max-latency-ms and --max-params, which exclude each other.
+/// Adds --max-macs, --max-latency-ms and --max-params, which exclude each other, and --device-name.
 void add_bound_flags(CLI::App& cmd, BoundFlags& flags);
 
 /// The bound given and its limit; nullopt when none was given.
 std::optional<std::pair<search::Bound, double>> bound_of(const BoundFlags& flags);
+
+/// The family a bound is looked up in: the run's family.csv, with --device-name the latency
+/// measured on that device (rundir::family_on_device; an unknown device is an error listing the
+/// devices measured). --device-name without --max-latency-ms is an error.
+search::FamilyTable family_for_bound(const BoundFlags& flags, const std::filesystem::path& run_dir);
 
 /// An evaluation as printed by `train` and `eval`: {"top1", "loss", "images", "seconds"}.
 nlohmann::json eval_json(const train::EvalResult& result);

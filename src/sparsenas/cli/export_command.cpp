@@ -23,6 +23,7 @@
 #include "sparsenas/export/torchscript.h"
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/pipeline/subnet_evaluator.h"
+#include "sparsenas/rundir/device_latency.h"
 #include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/train/evaluate.h"
@@ -57,12 +58,16 @@ void run_export(const ExportFlags& f) {
   SNAS_CHECK(out.parent_path().empty() || fs::is_directory(out.parent_path()), "--out ", out,
              ": the folder ", out.parent_path(), " does not exist");
   const pipeline::RunInfo run = pipeline::read_run(f.run);
-  const search::FamilyTable family = rundir::open_run(run.dir).family();
+  SNAS_CHECK(!f.bound.device_name || bound, "--device-name selects by a device's latency: give --max-latency-ms "
+             "with it, not --arch");
+  const search::FamilyTable family = family_for_bound(f.bound, run.dir);
   space::Arch arch;
   if (f.arch) {
     arch = run.space.resolve(*f.arch);
   } else {
-    arch = search::lookup(family, bound->first, bound->second, run.dir / rundir::kFamily).arch;
+    const fs::path source = f.bound.device_name ? rundir::device_latency_path(run.dir, *f.bound.device_name)
+                                                : run.dir / rundir::kFamily;
+    arch = search::lookup(family, bound->first, bound->second, source).arch;
   }
   arch = run.space.canonical(arch);
   std::optional<search::FamilyRow> member;
@@ -112,6 +117,10 @@ void run_export(const ExportFlags& f) {
                 {"test_top1", std::isnan(member->test_top1) ? json(nullptr) : json(member->test_top1)},
                 {"latency_ms", std::isnan(member->latency_ms) ? json(nullptr) : json(member->latency_ms)},
                 {"source", rundir::kFamily}};
+    if (f.bound.device_name) {
+      accuracy["latency_device"] = *f.bound.device_name;
+      accuracy["latency_source"] = rundir::device_latency_path(".", *f.bound.device_name).lexically_normal().string();
+    }
   } else {
     // Not a family member: measure it now on the same images as the family stage.
     const auto val = train::evaluate(*network.net, pipeline::first_images(splits.val, run.config.family.val_images), 500,

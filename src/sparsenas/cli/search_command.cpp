@@ -11,6 +11,7 @@
 #include "sparsenas/cli/cli_util.h"
 #include "sparsenas/cli/commands.h"
 #include "sparsenas/core/error.h"
+#include "sparsenas/rundir/device_latency.h"
 #include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/search/lookup.h"
 
@@ -41,14 +42,18 @@ void run_search(const SearchFlags& f) {
   const auto bound = bound_of(f.bound);
   SNAS_CHECK(bound, "give one bound: --max-macs, --max-latency-ms or --max-params");
   const rundir::RunDir run = rundir::open_run(f.run);
-  const search::FamilyTable family = run.family();
-  const search::FamilyRow row = search::lookup(family, bound->first, bound->second, run.file(rundir::kFamily));
+  const search::FamilyTable family = family_for_bound(f.bound, f.run);
+  const std::filesystem::path source = f.bound.device_name
+                                           ? rundir::device_latency_path(run.path(), *f.bound.device_name)
+                                           : run.file(rundir::kFamily);
+  const search::FamilyRow row = search::lookup(family, bound->first, bound->second, source);
   const double query_us = search::median_query_seconds(family, bound->first, {bound->second}) * 1e6;
   json result = row_json(row);
   result["bound"] = search::to_string(bound->first);
   result["limit"] = bound->second;
   result["query_us"] = query_us;
   result["family_size"] = family.size();
+  if (f.bound.device_name) result["device"] = *f.bound.device_name;
   if (f.json) {
     std::cout << result.dump(2) << std::endl;
   } else {

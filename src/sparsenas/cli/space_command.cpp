@@ -152,6 +152,7 @@ void add_all_commands(CLI::App& app) {
   add_space_stats_command(app);
   add_compare_command(app);
   add_check_selection_command(app);
+  add_latency_commands(app);
 }
 
 }  // namespace sparsenas::cli

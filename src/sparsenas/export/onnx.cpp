@@ -4,6 +4,7 @@
 #include "sparsenas/export/onnx.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <iomanip>
@@ -15,6 +16,7 @@
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
+
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
 #include <opencv2/dnn.hpp>
@@ -394,6 +396,39 @@ torch::Tensor run_onnx_opencv(const std::filesystem::path& path, const torch::Te
     return torch::from_blob(const_cast<float*>(dense.ptr<float>()), shape, torch::kFloat).clone();
   } catch (const cv::Exception& e) {
     SNAS_FAIL("ONNX file ", path, ": OpenCV DNN cannot run it: ", e.what());
+  }
+}
+
+std::vector<double> time_onnx_opencv(const std::string& model, int64_t batch, int64_t channels, int64_t size,
+                                     int threads, int64_t warmup, int64_t repeats) {
+  SNAS_CHECK(batch >= 1 && channels >= 1 && size >= 1, "ONNX timing: batch, channels and size must be >= 1, got ",
+             batch, ", ", channels, ", ", size);
+  SNAS_CHECK(warmup >= 0 && repeats >= 1, "ONNX timing: warmup must be >= 0 and repeats >= 1, got ", warmup, " and ",
+             repeats);
+  if (threads > 0) cv::setNumThreads(threads);
+  using Clock = std::chrono::steady_clock;
+  try {
+    cv::dnn::Net net = cv::dnn::readNetFromONNX(model.data(), model.size());
+    net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+    const int sizes[4] = {static_cast<int>(batch), static_cast<int>(channels), static_cast<int>(size),
+                          static_cast<int>(size)};
+    cv::Mat blob(4, sizes, CV_32F);
+    cv::randu(blob, 0.0f, 1.0f);
+    std::vector<double> times;
+    times.reserve(static_cast<size_t>(repeats));
+    for (int64_t i = -warmup; i < repeats; ++i) {
+      const auto start = Clock::now();
+      net.setInput(blob, kInput);
+      const cv::Mat out = net.forward(kOutput);
+      const std::chrono::duration<double, std::milli> elapsed = Clock::now() - start;
+      SNAS_CHECK(out.dims == 2 && out.size[0] == sizes[0], "ONNX timing: OpenCV returned logits of an unexpected "
+                 "shape (first dimension ", out.size[0], ", expected ", sizes[0], ")");
+      if (i >= 0) times.push_back(elapsed.count());
+    }
+    return times;
+  } catch (const cv::Exception& e) {
+    SNAS_FAIL("ONNX model (", model.size(), " bytes): OpenCV DNN cannot run it: ", e.what());
   }
 }
 

@@ -71,6 +71,15 @@ void check_onnx_model(const std::filesystem::path& path);
 /// [N, num_classes]. Throws sparsenas::Error naming the path when OpenCV cannot read or run it.
 torch::Tensor run_onnx_opencv(const std::filesystem::path& path, const torch::Tensor& pixels, int threads = 0);
 
+/// Wall times in milliseconds of `repeats` OpenCV DNN forwards (after `warmup` untimed ones) of
+/// the serialized ONNX model `model` (the bytes of to_onnx, read from memory: no file) on one
+/// input float32 [batch, channels, size, size] of zeros-to-ones pixels, CPU backend, `threads`
+/// OpenCV threads (cv::setNumThreads). Only the forward is timed (setInput + forward), not the
+/// model's parsing. Throws sparsenas::Error when OpenCV cannot read or run the model, and (in a
+/// build without ONNX) onnx_unavailable's error.
+std::vector<double> time_onnx_opencv(const std::string& model, int64_t batch, int64_t channels, int64_t size,
+                                     int threads, int64_t warmup, int64_t repeats);
+
 /// What `check_onnx` measured.
 struct OnnxCheck {
   int64_t images = 0;          ///< images compared

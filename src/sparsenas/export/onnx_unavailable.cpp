@@ -22,6 +22,9 @@ void save_onnx(const nn::StaticNetImpl&, const std::vector<float>&, const std::v
 }
 void check_onnx_model(const std::filesystem::path&) { unavailable(); }
 torch::Tensor run_onnx_opencv(const std::filesystem::path&, const torch::Tensor&, int) { unavailable(); }
+std::vector<double> time_onnx_opencv(const std::string&, int64_t, int64_t, int64_t, int, int64_t, int64_t) {
+  unavailable();
+}
 OnnxCheck check_onnx(const std::filesystem::path&, nn::StaticNetImpl&, const torch::Tensor&, const torch::Tensor&) {
   unavailable();
 }

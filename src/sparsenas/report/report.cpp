@@ -33,7 +33,7 @@ ReportResult write_report(const fs::path& run_dir, const ReportOptions& options)
   const detail::SparseVsFamily matched = detail::match_sparse_family(in);
   std::vector<detail::Plot> plots;
   for (auto plot : {detail::accuracy_plot(in), detail::prediction_plot(in, matched),
-                    detail::training_plot(in)}) {
+                    detail::training_plot(in), detail::latency_plot(in)}) {
     if (plot) plots.push_back(std::move(*plot));
   }
   const detail::PlotNotes notes = detail::render_plots(run_dir, plots, options, result);
@@ -44,6 +44,13 @@ ReportResult write_report(const fs::path& run_dir, const ReportOptions& options)
   detail::write_costs(md, in);
   detail::write_search_cost(md, in, options);
   detail::write_best_networks(md, in, notes);
+  if (!in.devices.empty()) {
+    // The paper's Fig. 7: accuracy against the latency measured on each device.
+    md << "## Accuracy against latency per device\n\nMedian latency of every family network measured by "
+          "`sparsenas latency` (`latency/<device>.csv`) on: ";
+    for (size_t i = 0; i < in.devices.size(); ++i) md << (i ? ", " : "") << "`" << in.devices[i].first << "`";
+    md << ".\n\n" << detail::plot_note(notes, "accuracy_vs_latency") << "\n\n";
+  }
   detail::write_sparse_space(md, in);
   detail::write_training(md, in, notes);
   detail::write_warnings(md, result.warnings);

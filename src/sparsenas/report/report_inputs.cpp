@@ -1,5 +1,7 @@
 #include "sparsenas/report/report_inputs.h"
 
+#include "sparsenas/rundir/device_latency.h"
+
 #include <iterator>
 #include <unordered_map>
 
@@ -121,6 +123,11 @@ Inputs load_inputs(const fs::path& run_dir, std::vector<std::string>& warnings) 
   in.family = load_optional(run, rundir::kFamily,
                             "the lookup cost (Table 6), best networks (Table 7) and accuracy plot",
                             warnings, [](const rundir::RunDir& r) { return r.family(); });
+  if (in.family) {
+    for (const std::string& device : rundir::measured_devices(run_dir)) {
+      in.devices.emplace_back(device, rundir::family_on_device(run, device));
+    }
+  }
   // Every training stage of the manifest (the baselines have other phases), else the
   // sparsenas ones.
   std::vector<std::string> training_stages;

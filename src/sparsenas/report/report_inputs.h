@@ -32,6 +32,9 @@ struct Inputs {
   std::optional<predictor::MeasurementNoise> pairs_noise;         ///< pairs_noise.json
   std::optional<search::SparseSpace> sparse;                      ///< sparse_space.json
   std::optional<search::FamilyTable> family;                      ///< family.csv
+  /// Per device measured by `sparsenas latency` (latency/<device>.csv, sorted by name): the family
+  /// with that device's median latency (rundir::family_on_device).
+  std::vector<std::pair<std::string, search::FamilyTable>> devices;
   /// `<stage>/history.json` of each training stage found: stage, epochs.
   std::vector<std::pair<std::string, std::vector<rundir::HistoryEpoch>>> histories;
   std::optional<space::SearchSpace> space;  ///< the run's space, when it can be told (find_space)

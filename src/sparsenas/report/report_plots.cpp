@@ -49,6 +49,35 @@ std::optional<Plot> accuracy_plot(const Inputs& in) {
   return p;
 }
 
+std::optional<Plot> latency_plot(const Inputs& in) {
+  if (in.devices.empty()) return std::nullopt;
+  Plot p;
+  p.name = "accuracy_vs_latency";
+  p.alt = "family top-1 accuracy vs latency per device";
+  // One block per device, separated by two blank lines (gnuplot's `index`).
+  std::ostringstream data;
+  std::ostringstream plot;
+  int index = 0;
+  for (const auto& [device, family] : in.devices) {
+    data << (index ? "\n\n" : "") << "# device " << device << "\n# latency_ms val_top1_percent\n";
+    for (const search::FamilyRow& r : family.rows()) {
+      if (std::isnan(r.latency_ms)) continue;
+      data << data_number(r.latency_ms) << ' ' << data_number(r.val_top1 * 100) << '\n';
+    }
+    plot << (index ? ", \\\n     " : "plot ") << "'accuracy_vs_latency.dat' index " << index
+         << " using 1:2 with points pt 7 ps 0.7 title '" << device << "'";
+    ++index;
+  }
+  p.data.emplace_back("accuracy_vs_latency.dat", data.str());
+  std::ostringstream body;
+  body << "set title 'Family: validation top-1 vs latency per device (" << in.devices.size() << " devices)'\n"
+       << "set xlabel 'median latency (ms)'\nset ylabel 'top-1 (%)'\nset grid\nset key bottom right\n"
+       << "set logscale x\n"
+       << plot.str() << "\n";
+  p.body = body.str();
+  return p;
+}
+
 std::optional<Plot> prediction_plot(const Inputs& in, const SparseVsFamily& matched) {
   const bool heldout = in.heldout && in.heldout->size() > 0 && !in.heldout->predictors.empty();
   const bool sparse = !matched.measured.empty();

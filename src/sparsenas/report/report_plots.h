@@ -30,6 +30,11 @@ std::string plot_note(const PlotNotes& notes, const std::string& name);
 /// without family networks.
 std::optional<Plot> accuracy_plot(const Inputs& in);
 
+/// `accuracy_vs_latency` (the paper's Fig. 7): the family's validation top-1 against the median
+/// latency measured on each device (`sparsenas latency`), one series per device; nullopt when no
+/// device was measured.
+std::optional<Plot> latency_plot(const Inputs& in);
+
 /// `predicted_vs_measured`: each predictor's held-out predictions against the measured top-1,
 /// and `matched` (early predictor against the family), side by side when both exist; nullopt
 /// when neither does.

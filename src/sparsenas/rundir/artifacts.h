@@ -25,6 +25,8 @@ inline constexpr const char* kCheckSelectionPartial = "check_selection.partial.j
 inline constexpr const char* kReport = "report.md";
 inline constexpr const char* kSpaceStatsJson = "space_stats.json";
 inline constexpr const char* kSpaceStatsMarkdown = "space_stats.md";
+/// `sparsenas latency`: `latency/<device>.csv` per measured device (device_latency.h).
+inline constexpr const char* kLatencyDir = "latency";
 
 /// A training stage keeps its checkpoint and history in a folder named after the stage.
 inline constexpr const char* kHistoryFile = "history.json";      ///< `<stage>/history.json`
