@@ -100,6 +100,7 @@ void run_latency_table(const LatencyTableFlags& f) {
     result["check"] = {{"networks", check.networks},
                        {"rmse_percent", check.rmse_percent},
                        {"mean_abs_percent", check.mean_abs_percent},
+                       {"bias_percent", check.bias_percent},
                        {"kendall_tau", check.kendall_tau},
                        {"seed", f.seed}};
   }

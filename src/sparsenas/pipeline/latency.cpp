@@ -259,7 +259,7 @@ LatencyTableCheck check_latency_table(const search::LatencyTable& table, const s
   LatencyTableCheck check;
   check.networks = count;
   Progress progress("latency-check", count, "net");
-  double sq = 0.0, abs = 0.0;
+  double sq = 0.0, abs = 0.0, signed_sum = 0.0;
   for (const space::Arch& arch : archs) {
     const double predicted = table.predict_ms(sp, arch, source);
     const double measured = measure_whole_network_ms(sp, arch, options);
@@ -268,11 +268,13 @@ LatencyTableCheck check_latency_table(const search::LatencyTable& table, const s
     const double rel = (predicted - measured) / measured;
     sq += rel * rel;
     abs += std::fabs(rel);
+    signed_sum += rel;
     progress.step();
   }
   progress.finish();
   check.rmse_percent = std::sqrt(sq / static_cast<double>(count)) * 100.0;
   check.mean_abs_percent = abs / static_cast<double>(count) * 100.0;
+  check.bias_percent = signed_sum / static_cast<double>(count) * 100.0;
   check.kendall_tau = predictor::kendall_tau(check.predicted_ms, check.measured_ms);
   return check;
 }

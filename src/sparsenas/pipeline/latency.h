@@ -83,6 +83,7 @@ struct LatencyTableCheck {
   int64_t networks = 0;
   double rmse_percent = 0.0;      ///< sqrt(mean(((predicted - measured) / measured)^2)) * 100
   double mean_abs_percent = 0.0;  ///< mean(|predicted - measured| / measured) * 100
+  double bias_percent = 0.0;      ///< mean((predicted - measured) / measured) * 100 (> 0: over-predicts)
   double kendall_tau = 0.0;       ///< predictor::kendall_tau(predicted, measured)
   std::vector<double> predicted_ms, measured_ms;
 };
