@@ -458,6 +458,29 @@ TEST(CliLatencyTest, MeasureSearchAndExportByDevice) {
   EXPECT_EQ(j["networks"].get<int64_t>() + 1, lines);
   EXPECT_FALSE(std::filesystem::exists(a / "latency" / "box.partial.csv"));
 
+  // An interrupted measurement continues after its saved rows when the options are the same.
+  const std::string first_row = csv.substr(0, csv.find('\n', csv.find('\n') + 1) + 1);  // header + row 0
+  {
+    std::ofstream partial(a / "latency" / "resumed.partial.csv");
+    partial << first_row;
+  }
+  r = run("latency --run " + a.string() + " --device-name resumed --warmup 1 --repeats 3 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["resumed"], 1);
+  const std::string resumed = read_text(a / "latency" / "resumed.csv");
+  EXPECT_EQ(resumed.substr(0, first_row.size()), first_row);
+  EXPECT_FALSE(std::filesystem::exists(a / "latency" / "resumed.partial.csv"));
+  // Other options: measured from the start.
+  {
+    std::ofstream partial(a / "latency" / "fresh.partial.csv");
+    partial << first_row;
+  }
+  r = run("latency --run " + a.string() + " --device-name fresh --warmup 1 --repeats 4 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["resumed"], 0);
+  std::filesystem::remove(a / "latency" / "resumed.csv");
+  std::filesystem::remove(a / "latency" / "fresh.csv");
+
   // The default device name is the host's CPU, the runtime and the threads.
   r = run("latency --run " + a.string() + " --runtime opencv --threads 2 --batch 2 --warmup 0 --repeats 2 --json");
   ASSERT_EQ(r.code, 0) << r.err;

@@ -22,6 +22,7 @@
 #include "sparsenas/rundir/artifacts.h"
 #include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/train/checkpoint.h"
+#include "sparsenas/train/trainer.h"
 
 namespace sparsenas::pipeline {
 
@@ -155,6 +156,10 @@ RunLatency measure_run_latency(const fs::path& run_dir, const LatencyOptions& op
   Progress progress("latency", family.size(), "net");
   progress.skip(result.resumed);
   for (size_t i = static_cast<size_t>(result.resumed); i < static_cast<size_t>(family.size()); ++i) {
+    if (train::stop_requested()) {
+      throw Interrupted("latency: stopped after " + std::to_string(i) + " of " + std::to_string(family.size()) +
+                        " networks (saved in " + partial.string() + "); rerun the same command to continue");
+    }
     const search::FamilyRow& member = family.rows()[i];
     std::shared_ptr<nn::StaticNetImpl> net = supernet->extract(member.arch);
     net->eval();

@@ -61,7 +61,8 @@ struct RunLatency {
 /// deployed layout: NCHW contiguous, eval mode), timed by time_network, with a progress bar;
 /// writes `latency/<device>.csv` atomically at the end (an existing one is replaced). After each
 /// network the rows so far go to `latency/<device>.partial.csv`, and a later call with the same
-/// options continues after them. `device` must pass rundir::check_device_name. Errors (no such
+/// options continues after them; Ctrl-C (train::request_stop) stops after the current network with
+/// pipeline::Interrupted. `device` must pass rundir::check_device_name. Errors (no such
 /// run, unfinished run, bad options, opencv without ONNX) come before anything is written.
 RunLatency measure_run_latency(const std::filesystem::path& run_dir, const LatencyOptions& options,
                                const std::string& device);
