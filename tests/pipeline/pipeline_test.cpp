@@ -367,6 +367,43 @@ TEST_F(TinyRunTest, StagesArtifactsAndRerun) {
   EXPECT_EQ(run_pipeline(*config_, run_).ran, (std::vector<std::string>{"supernet", "family", "report"}));
 }
 
+// Issue 12 item 6 on a copy of the tiny run: the pairs carry the validation loss; the loss target,
+// the ranking objective and the re-ranking run the predictor and sparse-space stages only
+// (--stop-after), and the re-ranked networks are the best measured, best first.
+TEST_F(TinyRunTest, SelectionOptionsRerunOnlyTheSelectionStages) {
+  const auto pairs = predictor::PairsDataset::read_csv(run_ / "pairs.csv");
+  ASSERT_TRUE(pairs.has_loss());
+  for (const auto& p : pairs.pairs) EXPECT_GT(p.val_loss, 0.0);
+  const fs::path copy = dir_->path() / "options";
+  fs::copy(run_, copy, fs::copy_options::recursive);
+  RunConfig options = *config_;
+  options.predictor.target = "val_loss";
+  options.predictor.early.objective = "rank:pairwise";
+  options.sparse_space.rerank_pool = options.sparse_space.top_k + 2;
+  const RunSummary stopped = run_pipeline(options, copy, "sparse_space");
+  EXPECT_EQ(stopped.ran, (std::vector<std::string>{"predictor", "sparse_space"}));
+  EXPECT_EQ(stopped.stopped_after, "sparse_space");
+  const search::SparseSpace sparse = search::read_sparse_space(copy / "sparse_space.json");
+  ASSERT_GT(sparse.size(), 0);
+  for (const auto& interval : sparse.intervals) {
+    EXPECT_LE(static_cast<int64_t>(interval.archs.size()), options.sparse_space.top_k);
+    for (size_t k = 0; k < interval.archs.size(); ++k) {
+      EXPECT_GE(interval.archs[k].measured, 0.0);
+      EXPECT_LE(interval.archs[k].measured, 1.0);
+      if (k > 0) {
+        EXPECT_GE(interval.archs[k - 1].measured, interval.archs[k].measured);
+      }
+    }
+  }
+  const Manifest m = Manifest::read(copy / "manifest.json");
+  EXPECT_EQ(m.find("predictor")->metrics.at("target"), "val_loss");
+  EXPECT_EQ(m.find("sparse_space")->metrics.at("rerank_pool"), options.sparse_space.rerank_pool);
+  // An unknown stage is refused before anything runs.
+  const std::string error = error_of([&] { run_pipeline(options, copy, "sparse-space"); });
+  EXPECT_TRUE(contains(error, "--stop-after must be a stage")) << error;
+  EXPECT_TRUE(contains(error, "sparse_space")) << error;
+}
+
 TEST(PipelineTest, RefusesADirectoryThatIsNotARun) {
   const RunConfig config = resolve_run_config("tiny", nullptr, json{{"threads", 1}});
   test::TempDir other;

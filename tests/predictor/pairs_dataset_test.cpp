@@ -8,6 +8,7 @@
 #include <cmath>
 #include <functional>
 
+#include "sparsenas/core/csv.h"
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
 #include "support/temp_dir.h"
@@ -83,6 +84,25 @@ TEST(PairsDatasetTest, HalfAccuraciesRoundTripAndAreOptional) {
                                 return q;
                               }() + "\",1,2,0.5,0.4,75\n");
   EXPECT_NE(error_of([&] { PairsDataset::read_csv(with); }).find("a half accuracy must be a fraction"), std::string::npos);
+}
+
+TEST(PairsDatasetTest, ValidationLossRoundTripsAndIsOptional) {
+  const SearchSpace space = SearchSpace::from_name("ofa-mbv3");
+  PairsDataset d = sample_pairs(space, 4, 3);
+  EXPECT_FALSE(d.has_loss());
+  EXPECT_NE(error_of([&] { d.losses(); }).find("rerun the pairs stage"), std::string::npos);
+  test::TempDir dir;
+  d.write_csv(dir.path() / "a.csv");
+  EXPECT_EQ(read_file(dir.path() / "a.csv").find("val_loss"), std::string::npos);  // not written when absent
+  for (int i = 0; i < 4; ++i) d.pairs[i].val_loss = 0.5 + 0.1 / (i + 3);
+  d.write_csv(dir.path() / "b.csv");
+  const PairsDataset back = PairsDataset::read_csv(dir.path() / "b.csv", &space);
+  ASSERT_TRUE(back.has_loss());
+  EXPECT_EQ(back.losses(), d.losses());  // exact
+  write_file_atomic(dir.path() / "c.csv", "arch,macs,params,val_top1,val_loss\n" +
+                                              csv::quote(d.pairs[0].arch.to_string()) + ",1,2,0.5,-1\n");
+  EXPECT_NE(error_of([&] { PairsDataset::read_csv(dir.path() / "c.csv"); }).find("val_loss must be"),
+            std::string::npos);
 }
 
 TEST(PairsDatasetTest, ReadsReorderedAndExtraColumnsCrlfAndBlankLines) {

@@ -189,6 +189,41 @@ TEST(XgbRegressorTest, SaveLoadPredictsIdentically) {
   EXPECT_EQ(loaded.predict(test.x), model.predict(test.x));
 }
 
+// objective rank:pairwise learns the order within each group, not the level between groups: here
+// every group's targets rise with x0 while the groups' levels fall with it.
+TEST(XgbRegressorTest, RankPairwiseLearnsTheOrderWithinGroups) {
+  Data d = make_data(240, 4, 9);
+  std::vector<unsigned> groups(8, 30);
+  std::vector<double> y, x0, group_of_row;
+  for (int64_t i = 0; i < d.rows; ++i) {
+    const int64_t g = i / 30;
+    d.y[i] = d.x[i * d.cols] - 10.0f * static_cast<float>(g);  // x0 within, a falling level between
+    y.push_back(d.y[i]);
+    x0.push_back(d.x[i * d.cols]);
+    group_of_row.push_back(static_cast<double>(g));
+  }
+  GbdtConfig ranked = config_of("gbdt");
+  ranked.objective = "rank:pairwise";
+  XgbRegressor model(ranked);
+  model.fit(d.x, d.y, d.rows, d.cols, groups);
+  const std::vector<double> scores = as_double(model.predict(d.x));
+  std::vector<int64_t> group_ids(group_of_row.begin(), group_of_row.end());
+  EXPECT_GT(kendall_tau_within_groups(scores, y, group_ids), 0.8);
+  // The levels between groups are not learnt: the scores do not fall with the group.
+  EXPECT_LT(std::abs(kendall_tau(scores, y)), 0.5);
+
+  // Groups are required by the ranking objective and refused by a regression.
+  EXPECT_NE(error_of([&] { model.fit(d.x, d.y, d.rows, d.cols); }).find("needs the row groups"), std::string::npos);
+  EXPECT_NE(error_of([&] { model.fit(d.x, d.y, d.rows, d.cols, {10, 10}); }).find("sum to num_rows"),
+            std::string::npos);
+  XgbRegressor regression(config_of("gbdt"));
+  EXPECT_NE(error_of([&] { regression.fit(d.x, d.y, d.rows, d.cols, groups); }).find("rank:pairwise"),
+            std::string::npos);
+  GbdtConfig bad = config_of("gbdt");
+  bad.objective = "rank:ndcg";
+  EXPECT_NE(error_of([&] { bad.validate(); }).find("objective"), std::string::npos);
+}
+
 TEST(XgbRegressorTest, ErrorsAreClear) {
   test::TempDir dir;
   XgbRegressor model(config_of("gbdt"));

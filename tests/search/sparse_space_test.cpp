@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -188,6 +189,51 @@ TEST(SparseSpaceTest, AllTiedFitnessGivesDistinctNetworksNotTheLowestMacs) {
   }
   EXPECT_GT(position, 0.25);
   EXPECT_LT(position, 0.75);
+}
+
+// Re-ranking (rerank_pool, issue 12 item 6), against its definition recomputed from a build
+// without it: the candidates of an interval are the networks that top_k = rerank_pool would keep
+// (the same seeded searches), and the kept ones are the top_k of them by the measurement.
+TEST(SparseSpaceTest, RerankKeepsTheBestMeasuredOfThePoolsCandidates) {
+  const SearchSpace space = test::fashion_space();
+  const test::SyntheticFitness predicted(space, 5), truth(space, 11);
+  SparseSpaceConfig config = small_config(space);
+  config.max_macs = config.min_macs + 3 * config.interval;
+  config.top_k = 2;
+  config.rerank_pool = 5;
+  int64_t calls = 0;
+  const FitnessFn measure = [&](const std::vector<Arch>& archs) {
+    ++calls;
+    return truth.batch()(archs);
+  };
+  const SparseSpace reranked = build_sparse_space(space, predicted.batch(), config, {}, measure);
+  SparseSpaceConfig pool_config = config;
+  pool_config.top_k = 5;
+  pool_config.rerank_pool = 0;
+  const SparseSpace pool = build_sparse_space(space, predicted.batch(), pool_config);
+  ASSERT_EQ(reranked.intervals.size(), pool.intervals.size());
+  EXPECT_EQ(calls, static_cast<int64_t>(pool.intervals.size()));  // one call per interval
+  EXPECT_EQ(reranked.num_evaluations, pool.num_evaluations);
+  for (size_t i = 0; i < pool.intervals.size(); ++i) {
+    std::vector<std::pair<double, Arch>> by_truth;
+    for (const SparseArch& a : pool.intervals[i].archs) by_truth.emplace_back(truth(a.arch), a.arch);
+    std::stable_sort(by_truth.begin(), by_truth.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    const auto& kept = reranked.intervals[i].archs;
+    ASSERT_EQ(kept.size(), 2u);
+    for (size_t k = 0; k < kept.size(); ++k) {
+      EXPECT_EQ(kept[k].arch, by_truth[k].second) << "interval " << i << " rank " << k;
+      EXPECT_DOUBLE_EQ(kept[k].measured, by_truth[k].first);
+      EXPECT_DOUBLE_EQ(kept[k].predicted, predicted(kept[k].arch));
+    }
+  }
+  // "measured" survives the file round trip; a build without re-ranking writes none.
+  EXPECT_EQ(nlohmann::json(nlohmann::json(reranked).get<SparseSpace>()), nlohmann::json(reranked));
+  EXPECT_FALSE(nlohmann::json(pool)["intervals"][0]["archs"][0].contains("measured"));
+  EXPECT_TRUE(std::isnan(pool.intervals[0].archs[0].measured));
+  // Re-ranking without a measurement, or with a pool not larger than top_k, is refused.
+  EXPECT_THROW(build_sparse_space(space, predicted.batch(), config), Error);
+  config.rerank_pool = 2;
+  EXPECT_THROW(config.validate(), Error);
 }
 
 TEST(SparseSpaceTest, DeterministicAndJsonRoundTrip) {

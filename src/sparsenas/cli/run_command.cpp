@@ -28,6 +28,7 @@ struct RunFlags {
   std::string preset = "quick";
   std::string config_file;
   std::string out;
+  std::string stop_after;
   bool json = false;
   bool print_config = false;
   std::optional<std::string> method, space, device, teacher;
@@ -67,7 +68,18 @@ void run_run(const RunFlags& f) {
   SNAS_LOG(INFO) << "run " << out.string() << ": method " << config.method << ", preset " << config.preset
                  << ", space " << config.space << ", data " << config.data.source;
 
-  const pipeline::RunSummary summary = run_interruptible([&] { return pipeline::run_pipeline(config, out); });
+  const pipeline::RunSummary summary = run_interruptible([&] { return pipeline::run_pipeline(config, out, f.stop_after); });
+  if (!summary.stopped_after.empty()) {
+    SNAS_LOG(INFO) << "stopped after stage " << summary.stopped_after
+                   << " (--stop-after); rerun without it to finish the run";
+    if (f.json) {
+      std::cout << json{{"run", out.string()}, {"stopped_after", summary.stopped_after}, {"ran", summary.ran},
+                        {"skipped", summary.skipped}}
+                       .dump(2)
+                << std::endl;
+    }
+    return;
+  }
 
   const rundir::Manifest manifest = rundir::Manifest::read(out / rundir::kManifest);
   json result = {{"run", out.string()},
@@ -105,6 +117,9 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--config", f->config_file, "JSON file over the preset (keys: docs/run-directory.md, "
                                               "`sparsenas run --print-config`); flags override it");
   cmd->add_option("--out", f->out, "run directory (default runs/<timestamp>)");
+  cmd->add_option("--stop-after", f->stop_after,
+                  "run the stages up to and including this one (e.g. sparse_space), then stop; rerun without it "
+                  "to continue");
   cmd->add_option("--method", f->method, run_help("method") + " (stages: docs/run-directory.md)");
   std::string spaces;
   for (const auto& name : space::SearchSpace::builtin_names()) spaces += (spaces.empty() ? "" : ", ") + name;

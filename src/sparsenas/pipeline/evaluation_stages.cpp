@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <numeric>
 
 #include "sparsenas/core/log.h"
@@ -90,12 +91,16 @@ void run_pairs(RunContext& ctx, StageRecord& rec, const std::string& checkpoint,
     evaluator.recalibrate(archs[i]);
     predictor::ArchAccuracyPair pair{archs[i], sp.macs(archs[i]), sp.params(archs[i])};
     int64_t correct = 0;
+    double loss_sum = 0.0;
     double* half_top1[2] = {&pair.val_top1_even, &pair.val_top1_odd};
     for (int h = 0; h < 2; ++h) {
-      *half_top1[h] = evaluator.top1(archs[i], halves[h]);
-      correct += std::llround(*half_top1[h] * static_cast<double>(halves[h].size()));
+      const train::EvalResult r = evaluator.evaluate(archs[i], halves[h]);
+      *half_top1[h] = r.top1;
+      correct += std::llround(r.top1 * static_cast<double>(halves[h].size()));
+      loss_sum += r.loss * static_cast<double>(halves[h].size());
     }
     pair.val_top1 = static_cast<double>(correct) / static_cast<double>(val.size());
+    pair.val_loss = loss_sum / static_cast<double>(val.size());
     pairs.pairs.push_back(pair);
   };
   loop.save = [&] { pairs.write_csv(partial); };
@@ -139,6 +144,34 @@ void run_pairs(RunContext& ctx, StageRecord& rec, const std::string& checkpoint,
                    << " points): the early predictor is fit mostly to noise; evaluate more images "
                       "(pairs.val_images, data.val_size)";
   }
+}
+
+search::FitnessFn measure_on(RunContext& ctx, const std::string& checkpoint, const train::TrainConfig& section,
+                             std::function<void()> after_each) {
+  const RunConfig& config = ctx.config();
+  const auto& d = ctx.splits();
+  SNAS_CHECK(d.val.size() > 0, "re-ranking the sparse space needs a validation split: set data.val_size > 0");
+  // What the returned function keeps alive: the supernet and its evaluator.
+  struct State {
+    nn::Supernet net{nullptr};
+    std::unique_ptr<SubnetEvaluator> evaluator;
+    data::Dataset val;
+  };
+  auto state = std::make_shared<State>();
+  state->net = ctx.load_supernet(ctx.path(checkpoint));
+  state->evaluator = std::make_unique<SubnetEvaluator>(
+      *state->net, train::bn_recalibration_subset(d.train, config.pairs.bn_recal_images), d.mean, d.std,
+      section.bn_recal_batch, section.eval_batch, ctx.device());
+  state->val = first_images(d.val, config.pairs.val_images);
+  return [state, after_each = std::move(after_each)](const std::vector<space::Arch>& archs) {
+    std::vector<double> top1;
+    for (const space::Arch& arch : archs) {
+      state->evaluator->recalibrate(arch);
+      top1.push_back(state->evaluator->top1(arch, state->val));
+      if (after_each) after_each();
+    }
+    return top1;
+  };
 }
 
 void run_family(RunContext& ctx, StageRecord& rec) {

@@ -32,17 +32,24 @@ json section(const RunConfig& c, const char* key) { return to_json(c)[key]; }
 json predictor_section(const RunConfig& c) {
   json j = section(c, "predictor");
   j["early"].erase("nthread");
+  // Added after runs existed (issue 12 item 6): hashed only when not the paper's, so that
+  // finished runs stay finished.
+  if (c.predictor.target == "val_top1") j.erase("target");
+  if (c.predictor.early.objective == "reg:squarederror") j["early"].erase("objective");
   return j;
 }
 
 json grid_section(const RunConfig& c) {
   json j = section(c, "sparse_space");
   j["num_intervals"] = c.sparse_space_stage.num_intervals;
+  // Added after runs existed (issue 12 item 6): hashed only when on.
+  if (c.sparse_space.rerank_pool == 0) j.erase("rerank_pool");
   return j;
 }
 
 json family_search_section(const RunConfig& c) {
   json j = grid_section(c);
+  j.erase("rerank_pool");  // the family search never re-ranks
   j["top_k"] = c.family_search.top_k;
   j["evolution"] = section(c, "family_search")["evolution"];
   return j;
@@ -79,7 +86,8 @@ std::vector<MethodStage> pairs_on(const std::string& trained, const std::string&
 MethodStage family_search() {
   return {"family_search", family_search_section, {"predictor"}, {rd::kSparseSpace}, {},
           [](RunContext& ctx, StageRecord& r) {
-            run_sparse_space(ctx, r, ctx.config().family_search.top_k, ctx.config().family_search.evolution);
+            run_sparse_space(ctx, r, ctx.config().family_search.top_k, ctx.config().family_search.evolution,
+                             /*rerank_on=*/"");
           }};
 }
 
@@ -109,7 +117,8 @@ std::vector<MethodStage> sparsenas_table() {
   for (auto& s : pairs_on("proxy", rd::kProxy, &RunConfig::proxy)) t.push_back(std::move(s));
   t.push_back({"sparse_space", grid_section, {"predictor"}, {rd::kSparseSpace}, {},
                [](RunContext& ctx, StageRecord& r) {
-                 run_sparse_space(ctx, r, ctx.config().sparse_space.top_k, ctx.config().sparse_space.evolution);
+                 run_sparse_space(ctx, r, ctx.config().sparse_space.top_k, ctx.config().sparse_space.evolution,
+                                  /*rerank_on=*/rd::kProxy);
                }});
   t.push_back({"supernet", supernet_section, {"teacher", "proxy", "sparse_space"}, {rd::kSupernet}, {"supernet"},
                [](RunContext& ctx, StageRecord& r) { run_supernet(ctx, r, false); }});

@@ -1,5 +1,7 @@
 #include "sparsenas/pipeline/pipeline.h"
 
+#include <algorithm>
+
 #include <torch/torch.h>
 
 #include "sparsenas/core/fs.h"
@@ -19,7 +21,14 @@ namespace sparsenas::pipeline {
 namespace fs = std::filesystem;
 using rundir::Manifest;
 
-RunSummary run_pipeline(const RunConfig& config, const fs::path& dir) {
+RunSummary run_pipeline(const RunConfig& config, const fs::path& dir, const std::string& stop_after) {
+  const std::vector<std::string> names = stage_names(config.method);
+  if (!stop_after.empty() && std::find(names.begin(), names.end(), stop_after) == names.end()) {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    SNAS_FAIL("--stop-after must be a stage of method \"", config.method, "\" (", list, "), got \"", stop_after,
+              "\"");
+  }
   config.validate();
   // Refuse what is not a run directory before writing anything.
   const fs::path manifest_path = dir / rundir::kManifest;
@@ -52,6 +61,7 @@ RunSummary run_pipeline(const RunConfig& config, const fs::path& dir) {
   for (const MethodStage& m : method_stages(config.method)) {
     stages.push_back({m.name, m.config(config), m.inputs, m.outputs, m.scratch,
                       [&ctx, body = m.body](rundir::StageRecord& rec, bool) { body(ctx, rec); }});
+    if (m.name == stop_after) break;
   }
   const rundir::StagesSummary done = rundir::run_stages(
       dir, manifest, shared_settings(config).dump(), stages,
@@ -61,6 +71,7 @@ RunSummary run_pipeline(const RunConfig& config, const fs::path& dir) {
   summary.ran = done.ran;
   summary.skipped = done.skipped;
   summary.report = dir / rundir::kReport;
+  if (!stop_after.empty() && stop_after != names.back()) summary.stopped_after = stop_after;
   return summary;
 }
 

@@ -64,6 +64,7 @@ struct RunSummary {
   std::vector<std::string> ran;      ///< stages run (or resumed) by this call
   std::vector<std::string> skipped;  ///< stages found done and unchanged
   std::filesystem::path report;      ///< report.md
+  std::string stopped_after;         ///< the `stop_after` stage when the run stopped there, else ""
 };
 
 /// Runs every stage of `config` in `dir` (created when absent). A stage whose manifest record is
@@ -77,7 +78,12 @@ struct RunSummary {
 /// missing, unfinished or of another space, resolution, channel count, class count or width
 /// (teacher_source.h), before writing anything. Throws Interrupted when a stop
 /// was requested; other errors leave finished artifacts intact.
-RunSummary run_pipeline(const RunConfig& config, const std::filesystem::path& dir);
+///
+/// `stop_after` (non-empty): run the stages up to and including this one (one of
+/// stage_names(config.method), else an error listing them, before writing anything); a later call
+/// without it continues from there.
+RunSummary run_pipeline(const RunConfig& config, const std::filesystem::path& dir,
+                        const std::string& stop_after = "");
 
 /// A finished run, as read back by `search` and `export`.
 struct RunInfo {

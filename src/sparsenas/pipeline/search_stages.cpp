@@ -2,6 +2,7 @@
 // training, no evaluation of networks.
 
 #include <chrono>
+#include <memory>
 
 #include "sparsenas/core/log.h"
 #include "sparsenas/core/progress.h"
@@ -30,12 +31,23 @@ nlohmann::json list_metrics(const search::SparseSpace& list) {
 
 void run_predictor(RunContext& ctx, StageRecord& rec) {
   const auto pairs = predictor::PairsDataset::read_csv(ctx.path(rundir::kPairs), &ctx.space());
-  PredictorStageResult result = run_predictor_comparison(ctx.space(), pairs, ctx.config().predictor, ctx.threads());
+  // Ranking objectives rank within the sparse space's MACs intervals (below and above the range:
+  // one group each).
+  const auto grid = search::resolved_config(ctx.grid_config(), ctx.space());
+  const int64_t num_intervals = search::MacsRange{grid.min_macs, grid.max_macs, grid.interval}.num_intervals();
+  const MacsGroupFn interval_of = [grid, num_intervals](int64_t macs) {
+    if (macs < grid.min_macs) return int64_t{-1};
+    return std::min(num_intervals, (macs - grid.min_macs) / grid.interval);
+  };
+  PredictorStageResult result =
+      run_predictor_comparison(ctx.space(), pairs, ctx.config().predictor, ctx.threads(), interval_of);
   fs::create_directories(ctx.path(rundir::kPredictorModel).parent_path());
   result.early.save(ctx.path(rundir::kPredictorModel));
   write_predictor_tables(result, ctx.path(rundir::kPredictorScores), ctx.path(rundir::kHeldout));
   const PredictorScore& early = result.scores.front();
   rec.metrics = {{"kind", early.predictor},
+                 {"target", ctx.config().predictor.target},
+                 {"objective", ctx.config().predictor.early.objective},
                  {"refit_pairs", result.early_fit_pairs},
                  {"fit_seconds", early.fit_seconds},
                  {"rmse", early.rmse},
@@ -48,24 +60,36 @@ void run_predictor(RunContext& ctx, StageRecord& rec) {
   }
 }
 
-void run_sparse_space(RunContext& ctx, StageRecord& rec, int64_t top_k, const search::EvolutionConfig& evolution) {
+void run_sparse_space(RunContext& ctx, StageRecord& rec, int64_t top_k, const search::EvolutionConfig& evolution,
+                      const std::string& rerank_on) {
   const space::SearchSpace& sp = ctx.space();
   auto early = predictor::XgbAccuracyPredictor::load(ctx.path(rundir::kPredictorModel), sp);
   early.model().set_nthread(ctx.threads());
   search::SparseSpaceConfig cfg = ctx.grid_config();
   cfg.top_k = top_k;
   cfg.evolution = evolution;
+  if (rerank_on.empty()) cfg.rerank_pool = 0;
   const search::FitnessFn fitness = [&early](const std::vector<space::Arch>& archs) { return early.predict(archs); };
   const auto resolved = search::resolved_config(cfg, sp);
   const int64_t num_intervals =
       search::MacsRange{resolved.min_macs, resolved.max_macs, resolved.interval}.num_intervals();
   Progress progress("sparse space", num_intervals, "interval");
+  search::FitnessFn measure;
+  int64_t measured = 0;
+  if (cfg.rerank_pool > 0) {
+    SNAS_LOG(INFO) << "sparse space: re-ranking " << cfg.rerank_pool << " candidates per interval by their top-1 on "
+                   << rerank_on << " (up to " << num_intervals * cfg.rerank_pool << " evaluations)";
+    measure = measure_on(ctx, rerank_on, ctx.config().proxy, [&ctx, &progress, &measured] {
+      progress.step(0, std::to_string(++measured) + " nets measured");
+      ctx.check_stop("the sparse space's re-ranking");
+    });
+  }
   const auto start = std::chrono::steady_clock::now();
   const search::SparseSpace sparse =
       search::build_sparse_space(sp, fitness, cfg, [&](const search::IntervalProgress& p) {
         progress.step(1, std::to_string(p.num_archs) + " nets");
         ctx.check_stop("the sparse-space search");
-      });
+      }, measure);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   progress.finish();
   search::write_sparse_space(ctx.path(rundir::kSparseSpace), sparse);
@@ -73,6 +97,7 @@ void run_sparse_space(RunContext& ctx, StageRecord& rec, int64_t top_k, const se
   rec.metrics["evaluations"] = sparse.num_evaluations;
   rec.metrics["seconds"] = seconds;
   rec.metrics["seconds_per_interval"] = seconds / std::max<int64_t>(1, num_intervals);
+  if (cfg.rerank_pool > 0) rec.metrics["rerank_pool"] = cfg.rerank_pool;
   SNAS_LOG(INFO) << "sparse space: " << sparse.size() << " networks in " << sparse.intervals.size()
                  << " intervals (" << sparse.unreachable.size() << " unreachable), " << seconds << " s";
   if (!sparse.unreachable.empty()) {

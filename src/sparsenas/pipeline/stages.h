@@ -3,6 +3,7 @@
 // manifest record (counters and metrics) and writes its artifacts atomically; which method runs
 // which body, with which config section, inputs and outputs, is in methods.cpp.
 
+#include <functional>
 #include <string>
 
 #include "sparsenas/pipeline/pipeline.h"
@@ -30,12 +31,21 @@ void run_phase(RunContext& ctx, StageRecord& rec, const std::string& name, const
 /// Architecture-accuracy pairs on the supernet in `checkpoint`, evaluated with `section`'s batch sizes.
 void run_pairs(RunContext& ctx, StageRecord& rec, const std::string& checkpoint, const train::TrainConfig& section);
 void run_family(RunContext& ctx, StageRecord& rec);
+/// The measurement of the sparse space's re-ranking (sparse_space.rerank_pool): each network's
+/// top-1 on the supernet in `checkpoint`, measured as the pairs stage measures (its validation
+/// images, BN recalibration set and `section`'s batch sizes). `after_each` is called after every
+/// network (progress, stop checks). The returned function owns the loaded supernet.
+search::FitnessFn measure_on(RunContext& ctx, const std::string& checkpoint, const train::TrainConfig& section,
+                             std::function<void()> after_each);
 
 // Search (search_stages.cpp).
 void run_predictor(RunContext& ctx, StageRecord& rec);
-/// sparsenas: the sparse space (top_k per interval by the early predictor, before training);
-/// ofa, spos: the family search (top_k by the predictor fitted on the trained supernet).
-void run_sparse_space(RunContext& ctx, StageRecord& rec, int64_t top_k, const search::EvolutionConfig& evolution);
+/// sparsenas: the sparse space (top_k per interval by the early predictor, before training;
+/// re-ranked by top-1 on the supernet in `rerank_on` when sparse_space.rerank_pool > 0);
+/// ofa, spos: the family search (top_k by the predictor fitted on the trained supernet;
+/// `rerank_on` empty: never re-ranked).
+void run_sparse_space(RunContext& ctx, StageRecord& rec, int64_t top_k, const search::EvolutionConfig& evolution,
+                      const std::string& rerank_on);
 /// compofa: the whole coupled space is the family (243 networks), on the sparse space's grid.
 void run_family_list(RunContext& ctx, StageRecord& rec);
 /// random-subspace: N distinct random networks of the space, on the sparse space's grid.

@@ -50,12 +50,26 @@ bool PairsDataset::has_halves() const {
   return true;
 }
 
+bool PairsDataset::has_loss() const {
+  if (pairs.empty()) return false;
+  return std::all_of(pairs.begin(), pairs.end(), [](const auto& p) { return std::isfinite(p.val_loss); });
+}
+
+std::vector<double> PairsDataset::losses() const {
+  SNAS_CHECK(has_loss(), "these pairs have no val_loss for every network (pairs.csv written before the loss was "
+             "recorded): rerun the pairs stage (delete pairs.csv) to fit predictor.target \"val_loss\"");
+  std::vector<double> out;
+  out.reserve(pairs.size());
+  for (const auto& p : pairs) out.push_back(p.val_loss);
+  return out;
+}
+
 PairsDataset PairsDataset::read_csv(const std::filesystem::path& path,
                                     const space::SearchSpace* space) {
   const csv::Table t = csv::read(path);
   const int c_arch = t.require_column("arch"), c_macs = t.require_column("macs"),
             c_params = t.require_column("params"), c_val = t.require_column("val_top1");
-  const int c_even = t.column("val_top1_even"), c_odd = t.column("val_top1_odd");
+  const int c_even = t.column("val_top1_even"), c_odd = t.column("val_top1_odd"), c_loss = t.column("val_loss");
   PairsDataset dataset;
   for (size_t r = 0; r < t.rows.size(); ++r) {
     const auto& row = t.rows[r];
@@ -77,20 +91,27 @@ PairsDataset PairsDataset::read_csv(const std::filesystem::path& path,
       SNAS_CHECK(std::isnan(*value) || (*value >= 0.0 && *value <= 1.0), t.where(r, c),
                  ": a half accuracy must be a fraction in [0, 1] or nan, got ", *value);
     }
+    if (c_loss >= 0) {
+      pair.val_loss = csv::parse_number(row[c_loss], t.where(r, c_loss), /*allow_nan=*/true);
+      SNAS_CHECK(std::isnan(pair.val_loss) || pair.val_loss >= 0.0, t.where(r, c_loss),
+                 ": val_loss must be a non-negative cross-entropy or nan, got ", pair.val_loss);
+    }
     dataset.pairs.push_back(std::move(pair));
   }
   return dataset;
 }
 
 void PairsDataset::write_csv(const std::filesystem::path& path) const {
-  const bool halves = has_halves();
+  const bool halves = has_halves(), loss = has_loss();
   std::vector<std::string> header = {"arch", "macs", "params", "val_top1"};
   if (halves) header.insert(header.end(), {"val_top1_even", "val_top1_odd"});
+  if (loss) header.push_back("val_loss");
   std::string text = csv::record(header);
   for (const auto& p : pairs) {
     std::vector<std::string> fields = {csv::quote(p.arch.to_string()), std::to_string(p.macs),
                                        std::to_string(p.params), csv::shortest(p.val_top1)};
     if (halves) fields.insert(fields.end(), {csv::shortest(p.val_top1_even), csv::shortest(p.val_top1_odd)});
+    if (loss) fields.push_back(csv::shortest(p.val_loss));
     text += csv::record(fields);
   }
   write_file_atomic(path, text);

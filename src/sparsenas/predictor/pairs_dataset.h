@@ -23,6 +23,9 @@ struct ArchAccuracyPair {
   /// reliability, predictor/measurement_noise.h); NaN when not measured.
   double val_top1_even = std::numeric_limits<double>::quiet_NaN();
   double val_top1_odd = std::numeric_limits<double>::quiet_NaN();
+  /// Mean cross-entropy (no label smoothing) on the same evaluation images; NaN when not measured
+  /// (pairs written before it was recorded). The target of `predictor.target: "val_loss"`.
+  double val_loss = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// The pairs of one run, in file order.
@@ -37,7 +40,8 @@ struct ArchAccuracyPair {
 ///   images; written when every pair has both, read when present, "nan" allowed). Other columns
 ///   are allowed and ignored (later stages may add some), and not written back.
 /// - `arch` is the architecture's compact JSON (Arch::to_string) in double quotes, inner quotes
-///   doubled. `macs` and `params` are non-negative integers; `val_top1` a number in [0, 1].
+///   doubled. A third optional column, `val_loss` (mean cross-entropy on the evaluation images,
+///   non-negative), is written when every pair has it. `macs` and `params` are non-negative integers; `val_top1` a number in [0, 1].
 /// - Fields may be quoted; a quoted field cannot span lines. Blank lines are skipped; CRLF is
 ///   accepted.
 /// Errors name the file, the line (1-based, the header is line 1) and the column.
@@ -51,6 +55,10 @@ struct PairsDataset {
   std::vector<double> accuracies() const;
   /// Whether every pair has both half accuracies (false when empty).
   bool has_halves() const;
+  /// Whether every pair has a validation loss (false when empty).
+  bool has_loss() const;
+  /// The `val_loss` column; throws, naming the pairs stage, unless has_loss().
+  std::vector<double> losses() const;
 
   /// Reads `path`. When `space` is given, every arch is also checked against it
   /// (SearchSpace::validate) and stored canonical; `macs` and `params` are read as written, not
@@ -58,7 +66,7 @@ struct PairsDataset {
   /// and column of the first problem.
   static PairsDataset read_csv(const std::filesystem::path& path,
                                const space::SearchSpace* space = nullptr);
-  /// Writes the four columns (six when has_halves()) atomically; numbers are written so that they read back exactly.
+  /// Writes the four columns (plus the halves when has_halves(), and val_loss when has_loss()) atomically; numbers are written so that they read back exactly.
   void write_csv(const std::filesystem::path& path) const;
 
   /// Splits into (train, held_out): round(size * held_out_fraction) pairs, drawn uniformly at

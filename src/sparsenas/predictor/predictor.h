@@ -52,7 +52,14 @@ class XgbAccuracyPredictor : public AccuracyPredictor {
   /// Keeps a copy of `space` (the encoding depends on it). Validates `config`.
   XgbAccuracyPredictor(space::SearchSpace space, GbdtConfig config = {});
 
+  /// Regression objectives only ("rank:pairwise" needs fit_grouped).
   void fit(const std::vector<space::Arch>& archs, const std::vector<double>& accuracies) override;
+  /// As `fit`, with `group[i]` the group of row i (any ids, any order): objective "rank:pairwise"
+  /// learns the order of the targets within each group only. Rows are passed to XGBoost sorted by
+  /// group (stable), so the fit does not depend on how the ids interleave. Throws for a regression
+  /// objective, and when the sizes differ.
+  void fit_grouped(const std::vector<space::Arch>& archs, const std::vector<double>& targets,
+                   const std::vector<int64_t>& group);
   std::vector<double> predict(const std::vector<space::Arch>& archs) const override;
   /// The config's kind.
   std::string name() const override;

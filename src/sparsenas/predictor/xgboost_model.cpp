@@ -109,7 +109,7 @@ void XgbRegressor::set_nthread(int64_t nthread) {
 }
 
 void XgbRegressor::fit(const std::vector<float>& x, const std::vector<float>& y, int64_t num_rows,
-                       int64_t num_cols) {
+                       int64_t num_cols, const std::vector<unsigned>& groups) {
   const GbdtConfig& c = state_->config;
   SNAS_CHECK(num_rows >= 1, "XgbRegressor::fit: needs at least 1 training row, got ", num_rows);
   SNAS_CHECK(num_cols >= 1, "XgbRegressor::fit: needs at least 1 feature column, got ", num_cols);
@@ -127,9 +127,21 @@ void XgbRegressor::fit(const std::vector<float>& x, const std::vector<float>& y,
                " at row ", i);
   }
 
+  const bool ranking = c.objective == "rank:pairwise";
+  if (ranking) {
+    SNAS_CHECK(!groups.empty(), "XgbRegressor::fit: objective \"rank:pairwise\" needs the row groups, got none");
+    const uint64_t total = std::accumulate(groups.begin(), groups.end(), uint64_t{0});
+    SNAS_CHECK(total == static_cast<uint64_t>(num_rows), "XgbRegressor::fit: the group sizes must sum to num_rows (",
+               num_rows, "), got ", total);
+  } else {
+    SNAS_CHECK(groups.empty(), "XgbRegressor::fit: row groups are for objective \"rank:pairwise\"; objective is \"",
+               c.objective, "\"");
+  }
+
   const int nthread = static_cast<int>(c.nthread);
   detail::DMatrixPtr train = detail::make_dmatrix(x.data(), num_rows, num_cols, nthread);
   SNAS_XGB_CHECK(XGDMatrixSetFloatInfo(train.get(), "label", y.data(), y.size()));
+  if (ranking) SNAS_XGB_CHECK(XGDMatrixSetUIntInfo(train.get(), "group", groups.data(), groups.size()));
   detail::BoosterPtr booster = detail::make_booster({train.get()});
   void* b = booster.get();
 
@@ -141,7 +153,7 @@ void XgbRegressor::fit(const std::vector<float>& x, const std::vector<float>& y,
   set_param(b, "verbosity", "1");            // warnings only; libraries stay quiet
   set_param(b, "nthread", std::to_string(nthread));
   set_param(b, "booster", "gbtree");
-  set_param(b, "objective", "reg:squarederror");
+  set_param(b, "objective", c.objective);
   set_param(b, "base_score", number_text(base_score));
   set_param(b, "tree_method", c.tree_method);
   set_param(b, "grow_policy", "depthwise");

@@ -32,6 +32,13 @@ namespace sparsenas::predictor {
 /// | colsample_bynode | 1.0              | 1.0             | 1.0               |
 /// | tree_method      | "hist"           | "hist"          | "exact"           |
 /// | base_score       | mean(y)          | mean(y)         | mean(y)           |
+/// | objective        | reg:squarederror | reg:squarederror | reg:squarederror |
+///
+/// `objective` "rank:pairwise" (an option beyond the paper, issue 12 item 6) fits a ranking instead
+/// of a regression: LambdaMART's pairwise logistic loss over the pairs of rows within one group
+/// (`fit`'s `groups`), so only the order within a group is learnt; predictions are scores on no
+/// particular scale (comparable within a group, meaningless as accuracies). The pipeline groups the
+/// pairs by MACs interval, the comparison the sparse space makes.
 ///
 /// Why (sklearn 1.x defaults; squared loss, so a row's hessian is 1 and min_child_weight counts
 /// rows):
@@ -89,6 +96,7 @@ struct GbdtConfig {
   double subsample = 1.0;
   double colsample_bynode = 1.0;
   std::string tree_method = "hist";
+  std::string objective = "reg:squarederror";
   std::optional<double> base_score;
   uint64_t seed = 0;
   int64_t nthread = 1;
@@ -110,6 +118,8 @@ struct GbdtConfig {
     v("colsample_bynode", colsample_bynode, "share of features considered at each split")
         .range(0, 1, "(]");
     v("tree_method", tree_method, "XGBoost tree method").one_of({"hist", "exact", "approx"});
+    v("objective", objective, "XGBoost objective: regression of the target, or ranking within groups")
+        .one_of({"reg:squarederror", "rank:pairwise"});
     v("base_score", base_score, "initial prediction; null = mean of the training targets");
     v("seed", seed, "seed of row/column sampling (at most 2^63 - 1)");
     v("nthread", nthread, "OpenMP threads of fit and predict (always passed on)").range(1, 4096);
@@ -154,10 +164,12 @@ class XgbRegressor {
   XgbRegressor& operator=(XgbRegressor&&) noexcept;
 
   /// Trains from scratch (a previous fit is discarded). `x`: [num_rows, num_cols] row-major;
-  /// `y`: [num_rows]. Throws sparsenas::Error when the sizes disagree, the data are empty or a
-  /// value is not finite, and when XGBoost fails (with its message).
+  /// `y`: [num_rows]. `groups`: the sizes of consecutive row groups (summing to num_rows), required
+  /// by objective "rank:pairwise" and refused by a regression. Throws sparsenas::Error when the
+  /// sizes disagree, the data are empty or a value is not finite, and when XGBoost fails (with its
+  /// message).
   void fit(const std::vector<float>& x, const std::vector<float>& y, int64_t num_rows,
-           int64_t num_cols);
+           int64_t num_cols, const std::vector<unsigned>& groups = {});
 
   /// Predictions for x.size() / num_features() rows of `x` ([rows, num_features()] row-major).
   /// Throws when not fitted or when x.size() is not a multiple of num_features().

@@ -64,6 +64,8 @@ void SparseSpaceConfig::validate() const {
   config_fields::validate_fields(*this, kName);
   SNAS_CHECK(min_macs == 0 || max_macs == 0 || min_macs < max_macs,
              "SparseSpaceConfig.min_macs must be < max_macs, got ", min_macs, " and ", max_macs);
+  SNAS_CHECK(rerank_pool == 0 || rerank_pool > top_k,
+             "SparseSpaceConfig.rerank_pool must be 0 (off) or > top_k (", top_k, "), got ", rerank_pool);
 }
 
 void to_json(json& j, const SparseSpaceConfig& c) { j = config_fields::to_json(c); }
@@ -121,10 +123,9 @@ void to_json(json& j, const SparseSpace& s) {
     entry["num_evaluations"] = interval.num_evaluations;
     entry["archs"] = json::array();
     for (const SparseArch& a : interval.archs) {
-      entry["archs"].push_back(json{{"arch", space::to_json(a.arch)},
-                                    {"macs", a.macs},
-                                    {"params", a.params},
-                                    {"predicted", a.predicted}});
+      json arch{{"arch", space::to_json(a.arch)}, {"macs", a.macs}, {"params", a.params}, {"predicted", a.predicted}};
+      if (std::isfinite(a.measured)) arch["measured"] = a.measured;
+      entry["archs"].push_back(std::move(arch));
     }
     j["intervals"].push_back(std::move(entry));
   }
@@ -160,7 +161,7 @@ void from_json(const json& j, SparseSpace& s) {
     for (size_t a = 0; a < item.at("archs").size(); ++a) {
       const json& arch_json = item.at("archs")[a];
       const std::string where = what + ".archs[" + std::to_string(a) + "]";
-      json_fields::check_keys(arch_json, where.c_str(), {"arch", "macs", "params", "predicted"});
+      json_fields::check_keys(arch_json, where.c_str(), {"arch", "macs", "params", "predicted", "measured"});
       for (const char* key : {"arch", "macs", "params", "predicted"}) {
         SNAS_CHECK(arch_json.contains(key), where, " must have the key '", key, "'");
       }
@@ -174,6 +175,7 @@ void from_json(const json& j, SparseSpace& s) {
       json_fields::read_field(arch_json, where.c_str(), "macs", entry.macs);
       json_fields::read_field(arch_json, where.c_str(), "params", entry.params);
       json_fields::read_field(arch_json, where.c_str(), "predicted", entry.predicted);
+      if (arch_json.contains("measured")) json_fields::read_field(arch_json, where.c_str(), "measured", entry.measured);
       SNAS_CHECK(searched.canonical(entry.arch) == entry.arch, where,
                  ".arch must be canonical in space ", searched.name(), ", got ",
                  entry.arch.to_string());
@@ -213,10 +215,15 @@ SparseSpace read_sparse_space(const std::filesystem::path& path) {
 }
 
 SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn& fitness,
-                               const SparseSpaceConfig& config, const SparseProgressFn& progress) {
+                               const SparseSpaceConfig& config, const SparseProgressFn& progress,
+                               const FitnessFn& measure) {
   SparseSpace out;
   out.space = space.spec();
   out.config = resolved_config(config, space);
+  const bool rerank = out.config.rerank_pool > 0;
+  SNAS_CHECK(!rerank || static_cast<bool>(measure),
+             "build_sparse_space: rerank_pool > 0 needs a measurement to re-rank by");
+  const int64_t searches = rerank ? out.config.rerank_pool : out.config.top_k;
   const MacsRange range{out.config.min_macs, out.config.max_macs, out.config.interval};
   const int64_t n = range.num_intervals();
   for (int64_t i = 0; i < n; ++i) {
@@ -229,7 +236,7 @@ SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn&
     std::set<space::Arch> taken;
     bool feasible = false;
     double best_predicted = 0.0;
-    for (int64_t k = 0; k < out.config.top_k; ++k) {
+    for (int64_t k = 0; k < searches; ++k) {
       EvolutionConfig evolution = out.config.evolution;
       evolution.seed = network_seed(out.config.evolution.seed, i, k);
       const EvolutionResult result =
@@ -250,6 +257,21 @@ SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn&
     // Best first; equal predictions keep the order of their searches (random, by seed).
     std::stable_sort(interval.archs.begin(), interval.archs.end(),
                      [](const SparseArch& a, const SparseArch& b) { return a.predicted > b.predicted; });
+    if (rerank && !interval.archs.empty()) {
+      std::vector<space::Arch> candidates;
+      for (const SparseArch& a : interval.archs) candidates.push_back(a.arch);
+      const std::vector<double> measured = measure(candidates);
+      SNAS_CHECK(measured.size() == candidates.size(), "build_sparse_space: the measurement returned ",
+                 measured.size(), " values for ", candidates.size(), " networks");
+      for (size_t a = 0; a < measured.size(); ++a) {
+        SNAS_CHECK(std::isfinite(measured[a]), "build_sparse_space: the measurement of ",
+                   candidates[a].to_string(), " is not finite: ", measured[a]);
+        interval.archs[a].measured = measured[a];
+      }
+      std::stable_sort(interval.archs.begin(), interval.archs.end(),
+                       [](const SparseArch& a, const SparseArch& b) { return a.measured > b.measured; });
+      if (static_cast<int64_t>(interval.archs.size()) > out.config.top_k) interval.archs.resize(out.config.top_k);
+    }
     const auto keep = static_cast<int64_t>(interval.archs.size());
     IntervalProgress report;
     report.index = i;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -54,6 +55,10 @@ struct SparseSpaceConfig {
   int64_t max_macs = 0;
   int64_t interval = 0;
   int64_t top_k = 5;
+  /// 0: off (the paper). > top_k: re-ranking, an option beyond the paper (issue 12 item 6): each
+  /// interval runs this many searches (Algorithm 1 continued), the candidates are measured (the
+  /// pipeline: top-1 on the proxy supernet, as the pairs) and the top_k best measured are kept.
+  int64_t rerank_pool = 0;
   /// The search for network k of interval i runs with seed network_seed(evolution.seed, i, k).
   EvolutionConfig evolution;
 
@@ -71,6 +76,10 @@ struct SparseSpaceConfig {
         .min(0)
         .note("0 = scaled default");
     v("top_k", top_k, "networks per interval, each found by its own search (paper: 5)").range(1, 1000000);
+    v("rerank_pool", rerank_pool,
+      "0 = off (paper); > top_k: candidates per interval, the top_k by measured proxy accuracy kept")
+        .range(0, 1000000)
+        .note("0 = off");
     v("evolution", evolution, "each search (one per network of the sparse space)");
   }
 
@@ -94,6 +103,8 @@ struct SparseArch {
   int64_t macs = 0;
   int64_t params = 0;
   double predicted = 0.0;  ///< fitness (predicted accuracy) that selected it
+  /// The measurement that re-ranked it (config.rerank_pool > 0); NaN when not re-ranked.
+  double measured = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// One MACs interval [min_macs, max_macs) and the networks kept from it, best first.
@@ -110,7 +121,7 @@ struct SparseInterval {
 /// The result of `build_sparse_space`, serialised as `sparse_space.json`:
 /// `{"space": <SpaceSpec>, "config": <resolved SparseSpaceConfig>, "num_evaluations": n,
 ///   "intervals": [{"index", "min_macs", "max_macs", "num_evaluations",
-///                  "archs": [{"arch": {"ks","e","d"}, "macs", "params", "predicted"}]}],
+///                  "archs": [{"arch": {"ks","e","d"}, "macs", "params", "predicted"[, "measured"]}]}],
 ///   "unreachable": [{"index", "min_macs", "max_macs"}]}`.
 /// Networks are distinct across the whole space (intervals are disjoint in MACs).
 struct SparseSpace {
@@ -167,9 +178,15 @@ uint64_t network_seed(uint64_t seed, int64_t interval, int64_t k);
 /// search per interval keeping its top_k, which made a tie-break decide among near-duplicates).
 /// `progress` (may be empty) is called after each interval. Single-threaded; deterministic for a
 /// given config.
+///
+/// Re-ranking (config.rerank_pool > 0): each interval runs rerank_pool searches instead of top_k,
+/// `measure` is called once per interval with its candidates (best predicted first) and must return
+/// one value per candidate, higher better; the top_k by measured value are kept, best first (equal
+/// values keep the predicted order), with `measured` set. `measure` is required then and ignored
+/// otherwise.
 SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn& fitness,
                                const SparseSpaceConfig& config,
-                               const SparseProgressFn& progress = {});
+                               const SparseProgressFn& progress = {}, const FitnessFn& measure = {});
 
 /// A sparse space that holds exactly `archs` (a whole small space such as CompOFA's 243 networks,
 /// or a random sub-space), grouped into the intervals of the resolved `config`'s range. The range
