@@ -1,6 +1,10 @@
 #include "sparsenas/nn/dynamic_batch_norm.h"
 
+#include <algorithm>
+
 #include "sparsenas/core/error.h"
+#include "sparsenas/dist/tensors.h"
+#include "sparsenas/dist/world.h"
 #include "sparsenas/nn/functional.h"
 
 namespace sparsenas::nn {
@@ -33,8 +37,30 @@ torch::Tensor DynamicBatchNormImpl::forward(const torch::Tensor& x) {
     return torch::batch_norm(x, weight, bias, mean, var, /*training=*/false, 0.0, eps_,
                              /*cudnn_enabled=*/true);
   }
+  if (sync_ && is_training() && dist::is_distributed()) return forward_synchronised(x, weight, bias);
   return torch::batch_norm(x, weight, bias, head0(bn->running_mean, c), head0(bn->running_var, c),
                            is_training(), momentum_, eps_, /*cudnn_enabled=*/true);
+}
+
+torch::Tensor DynamicBatchNormImpl::forward_synchronised(const torch::Tensor& x, const torch::Tensor& weight,
+                                                         const torch::Tensor& bias) {
+  // Two passes (mean, then the mean squared deviation), as batch_norm computes them, each summed
+  // over the ranks; the pixel count travels with the first sum.
+  const int64_t c = x.size(1);
+  const torch::Tensor count = torch::full({1}, static_cast<double>(x.numel() / c), x.options());
+  const torch::Tensor sums = dist::all_reduce_sum_autograd(torch::cat({x.sum({0, 2, 3}), count}));
+  const torch::Tensor n = sums.narrow(0, c, 1).detach();
+  const torch::Tensor mean = sums.narrow(0, 0, c) / n;
+  const torch::Tensor centred = x - mean.view({1, c, 1, 1});
+  const torch::Tensor var = dist::all_reduce_sum_autograd(centred.pow(2).sum({0, 2, 3})) / n;
+  {
+    torch::NoGradGuard no_grad;
+    const double total = n.item<double>();
+    torch::Tensor running_mean = head0(bn->running_mean, c), running_var = head0(bn->running_var, c);
+    running_mean.mul_(1 - momentum_).add_(mean.detach(), momentum_);
+    running_var.mul_(1 - momentum_).add_(var.detach() * (total / std::max(total - 1, 1.0)), momentum_);
+  }
+  return centred * torch::rsqrt(var + eps_).mul(weight).view({1, c, 1, 1}) + bias.view({1, c, 1, 1});
 }
 
 void DynamicBatchNormImpl::begin_recalibration() {
