@@ -110,6 +110,7 @@ TEST(TrainConfigTest, JsonRoundTrip) {
   config.seed = 12345678901234ULL;
   config.device = "cuda:1";
   config.channels_last = false;
+  config.sync_bn = true;
   config.kd_ratio = 1.0;
   const nlohmann::json json = config;
   TrainConfig back;
@@ -117,7 +118,7 @@ TEST(TrainConfigTest, JsonRoundTrip) {
   EXPECT_EQ(nlohmann::json(back), json);
   EXPECT_EQ(back.seed, 12345678901234ULL);
   EXPECT_EQ(back.device, "cuda:1");
-  EXPECT_EQ(json.size(), 24u);
+  EXPECT_EQ(json.size(), 25u);
 }
 
 // The CLI help is made from the declaration, so it lists every schedule and the struct's default.
@@ -126,7 +127,7 @@ TEST(TrainConfigTest, HelpTextComesFromTheDeclaration) {
             "learning-rate schedule after warm-up: cosine, step2 or step2_cosine (default cosine)");
   EXPECT_EQ(config_fields::default_text<TrainConfig>("epochs"), "10");
   EXPECT_EQ(config_fields::default_text<TrainConfig>("weight_decay"), "3e-05");
-  EXPECT_EQ(config_fields::field_infos<TrainConfig>().size(), 24u);
+  EXPECT_EQ(config_fields::field_infos<TrainConfig>().size(), 25u);
 }
 
 TEST(TrainConfigTest, FromJsonKeepsAbsentKeys) {

@@ -7,6 +7,7 @@
 #include "sparsenas/cli/commands.h"
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/log.h"
+#include "sparsenas/dist/world.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"sparsenas: one-shot neural architecture search in a sparse space (SparseNAS)"};
@@ -15,9 +16,15 @@ int main(int argc, char** argv) {
   bool verbose = false, quiet = false;
   app.add_flag("-v,--verbose", verbose, "debug messages on stderr");
   app.add_flag("-q,--quiet", quiet, "only warnings and errors on stderr");
+  double dist_timeout = sparsenas::dist::kDefaultTimeoutSeconds;
+  app.add_option("--dist-timeout", dist_timeout,
+                 "several ranks (torchrun): seconds a collective or the start-up may wait for the other ranks "
+                 "before this rank exits with an error")
+      ->capture_default_str();
   app.parse_complete_callback([&] {
     if (quiet) sparsenas::set_log_level(sparsenas::LogLevel::kWarn);
     if (verbose) sparsenas::set_log_level(sparsenas::LogLevel::kDebug);
+    sparsenas::dist::set_timeout_seconds(dist_timeout);
   });
   sparsenas::cli::add_all_commands(app);
   try {

@@ -12,6 +12,7 @@
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
 #include "sparsenas/core/log.h"
+#include "sparsenas/dist/world.h"
 #include "sparsenas/rundir/artifacts.h"
 #include "sparsenas/rundir/manifest.h"
 #include "sparsenas/pipeline/pipeline.h"
@@ -64,6 +65,10 @@ void run_run(const RunFlags& f) {
     std::cout << pipeline::to_json(config).dump(2) << std::endl;
     return;
   }
+  // The trainer is data-parallel, but the stages other than training still write the run
+  // directory from every process: refused until they write from rank 0 alone (issue 15).
+  SNAS_CHECK(!dist::is_distributed(), "sparsenas run on several processes is not supported yet (WORLD_SIZE is ",
+             dist::size(), "): start one process, or train data-parallel with `sparsenas train` (see the README)");
   const fs::path out = f.out.empty() ? fs::path("runs") / timestamp() : fs::path(f.out);
   SNAS_LOG(INFO) << "run " << out.string() << ": method " << config.method << ", preset " << config.preset
                  << ", space " << config.space << ", data " << config.data.source;

@@ -13,6 +13,7 @@
 #include "sparsenas/core/fs.h"
 #include "sparsenas/core/log.h"
 #include "sparsenas/data/data_config.h"
+#include "sparsenas/dist/world.h"
 #include "sparsenas/nn/supernet.h"
 #include "sparsenas/train/data_space.h"
 #include "sparsenas/train/arch_sampler.h"
@@ -40,7 +41,7 @@ struct TrainFlags {
   std::optional<uint64_t> seed;
   std::optional<std::string> device, lr_schedule;
   DataFlags data;
-  std::optional<bool> augment;
+  std::optional<bool> augment, sync_bn;
 };
 
 space::SearchSpace space_for_data(const SpaceFlags& flags, const data::Splits& splits) {
@@ -84,10 +85,13 @@ void run_train(const TrainFlags& f) {
   apply(f.lr_schedule, config.lr_schedule);
   f.data.apply_to(data_config);
   apply(f.augment, data_config.augment);
+  apply(f.sync_bn, config.sync_bn);
   const bool val_size_given = f.data.val_size || (file.contains("data") && file["data"].contains("val_size"));
   data::resolve_data_config(data_config, val_size_given);
   config.validate();
   data_config.validate();
+  dist::init();  // several ranks (torchrun): rank 0 alone writes --out and prints
+  const bool writer = dist::is_main();
 
   const fs::path out = f.out.empty() ? fs::path("runs") / ("train-" + timestamp()) : fs::path(f.out);
   const fs::path checkpoint = out / "checkpoint.pt";
@@ -110,8 +114,10 @@ void run_train(const TrainFlags& f) {
                                {"train", config},
                                {"data", data_config}};
   if (!f.init_from.empty()) run_config["init_from"] = f.init_from;
-  fs::create_directories(out);
-  write_json_file(out / "config.json", run_config);
+  if (writer) {
+    fs::create_directories(out);
+    write_json_file(out / "config.json", run_config);
+  }
 
   torch::manual_seed(config.seed);  // reproducible initial weights and dropout masks
   nn::Supernet net(space);
@@ -130,6 +136,10 @@ void run_train(const TrainFlags& f) {
   {
     const StopOnInterrupt stop_on_ctrl_c;
     result = train::train(config, *net, sampler, splits, setup);
+  }
+  if (!writer) {
+    if (result.interrupted) throw Error("training interrupted");
+    return;  // the test evaluation and the result files are rank 0's
   }
   nlohmann::json history = nlohmann::json::array();
   for (const auto& e : result.state.history) history.push_back(e);
@@ -192,6 +202,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--device", f->device, train_help("device"));
   cmd->add_option("--checkpoint-every", f->checkpoint_every, train_help("checkpoint_every"));
   cmd->add_option("--augment", f->augment, field_help<data::DataConfig>("augment"));
+  cmd->add_option("--sync-bn", f->sync_bn, train_help("sync_bn"));
   add_json_flag(*cmd, f->json);
   add_data_flags(*cmd, f->data);
 }

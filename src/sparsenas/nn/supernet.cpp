@@ -82,7 +82,15 @@ torch::Tensor SupernetImpl::forward(const torch::Tensor& input) {
     x = x.mean({2, 3}, /*keepdim=*/true);
   }
   x = x.flatten(1);
-  if (spec.dropout > 0 && is_training()) x = F::dropout(x, F::DropoutFuncOptions().p(spec.dropout).training(true));
+  if (spec.dropout > 0 && is_training() && shard_global_ > 0) {
+    // ATen's CPU dropout: a Bernoulli(1 - p) mask of the input's shape, scaled by 1 / (1 - p);
+    // drawn here for the global batch, of which this input is a shard.
+    torch::Tensor noise = torch::empty({shard_global_, x.size(1)}, x.options()).bernoulli_(1 - spec.dropout);
+    noise.div_(1 - spec.dropout);
+    x = x * noise.narrow(0, shard_first_, x.size(0));
+  } else if (spec.dropout > 0 && is_training()) {
+    x = F::dropout(x, F::DropoutFuncOptions().p(spec.dropout).training(true));
+  }
   return classifier(x);
 }
 

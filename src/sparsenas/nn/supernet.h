@@ -49,6 +49,16 @@ class SupernetImpl : public torch::nn::Module {
   /// `x`: [N, in_channels, H, W] (channels-last preferred) -> logits [N, num_classes].
   torch::Tensor forward(const torch::Tensor& x);
 
+  /// Data-parallel training: the input of `forward` is rows [first, first + N) of a global batch
+  /// of `global` images. Training-mode dropout then draws its mask for the whole global batch
+  /// (the same draws as one process with that batch) and applies this shard's rows, so the ranks
+  /// get different masks and the default generator advances as in one process. `global` 0 (the
+  /// default): the input is the whole batch.
+  void set_batch_shard(int64_t first, int64_t global) {
+    shard_first_ = first;
+    shard_global_ = global;
+  }
+
   /// A static network holding copies of the active slices (transformed kernels, sliced BN
   /// statistics). Eval-mode outputs equal this supernet's for the same arch. Same device, and
   /// channels-last when this supernet is. Defined in extract.cpp.
@@ -80,6 +90,7 @@ class SupernetImpl : public torch::nn::Module {
 
  private:
   std::vector<DynamicBatchNorm> all_bns() const;
+  int64_t shard_first_ = 0, shard_global_ = 0;
   space::SearchSpace space_;
   SupernetOptions options_;
   space::Arch active_;

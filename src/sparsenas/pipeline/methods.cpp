@@ -22,6 +22,8 @@ using Config = std::function<json(const RunConfig&)>;
 json hashable(const train::TrainConfig& t) {
   json j = t;
   for (const char* key : {"threads", "device", "checkpoint_every", "eval_batch"}) j.erase(key);
+  // Added after runs existed (issue 15): hashed only when on, so that finished runs stay finished.
+  if (!t.sync_bn) j.erase("sync_bn");
   return j;
 }
 

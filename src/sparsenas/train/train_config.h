@@ -56,6 +56,7 @@ struct TrainConfig {
   int64_t eval_batch = 500;
   double grad_clip = 0.0;
   bool channels_last = true;
+  bool sync_bn = false;
 
   /// The fields: JSON key, one-line doc, allowed values (core/config_fields.h). Checks between
   /// fields (warm-up within the epochs, the step phase, the device) are in validate().
@@ -96,6 +97,9 @@ struct TrainConfig {
     v("eval_batch", eval_batch, "batch size of evaluation").min(1);
     v("grad_clip", grad_clip, "max global L2 norm of the gradients (0 = no clipping)").min(0);
     v("channels_last", channels_last, "run convolutions in channels-last memory format (faster)");
+    v("sync_bn", sync_bn,
+      "several ranks: BN batch statistics over the global batch (W ranks train as one process; two "
+      "small all-reduces per BN layer), false: over each rank's shard (OFA, PyTorch DDP)");
   }
 
   /// Throws sparsenas::Error naming the field, the expected range and the actual value. For a

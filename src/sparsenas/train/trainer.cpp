@@ -11,10 +11,13 @@
 #include <utility>
 
 #include "sparsenas/core/error.h"
+#include "sparsenas/core/hash.h"
 #include "sparsenas/core/log.h"
 #include "sparsenas/core/progress.h"
 #include "sparsenas/core/random.h"
 #include "sparsenas/data/batch_loader.h"
+#include "sparsenas/dist/tensors.h"
+#include "sparsenas/dist/world.h"
 #include "sparsenas/train/losses.h"
 #include "sparsenas/train/lr_schedule.h"
 #include "sparsenas/train/optimizer.h"
@@ -70,8 +73,9 @@ torch::Tensor soft_labels(const Teacher& teacher, const torch::Tensor& images) {
 
 /// The settings that may change between a run and its resumption (they do not affect training).
 const std::set<std::string>& resume_free_keys() {
-  static const std::set<std::string> keys = {"threads",    "device",          "checkpoint_every",
-                                             "eval_batch", "bn_recal_images", "bn_recal_batch"};
+  static const std::set<std::string> keys = {"threads",        "device",         "checkpoint_every",
+                                             "eval_batch",     "bn_recal_images", "bn_recal_batch",
+                                             "sync_bn"};
   return keys;
 }
 
@@ -92,6 +96,28 @@ std::vector<torch::Tensor> clone_buffers(const torch::nn::Module& module) {
   std::vector<torch::Tensor> saved;
   for (const auto& b : module.buffers()) saved.push_back(b.clone());
   return saved;
+}
+
+/// FNV-1a over the bytes of every parameter and buffer (a cross-rank equality check).
+std::string state_hash(const torch::nn::Module& module) {
+  uint64_t h = 1469598103934665603ULL;
+  auto add = [&](const torch::Tensor& t) {
+    const torch::Tensor c = t.detach().to(torch::kCPU).contiguous();
+    const auto* p = static_cast<const unsigned char*>(c.data_ptr());
+    for (size_t i = 0; i < c.nbytes(); ++i) h = (h ^ p[i]) * 1099511628211ULL;
+  };
+  for (const auto& t : module.parameters()) add(t);
+  for (const auto& t : module.buffers()) add(t);
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(h));
+  return text;
+}
+
+/// Synchronised batch statistics (see DynamicBatchNormImpl::set_sync_statistics) on or off.
+void set_sync_batch_norm(torch::nn::Module& module, bool on) {
+  for (const auto& m : module.modules(/*include_self=*/true)) {
+    if (auto* bn = dynamic_cast<nn::DynamicBatchNormImpl*>(m.get())) bn->set_sync_statistics(on);
+  }
 }
 
 void restore_buffers(torch::nn::Module& module, const std::vector<torch::Tensor>& saved) {
@@ -121,6 +147,11 @@ class Run {
   ~Run() {
     // Give the teacher back in the mode it came in (we switched its BN layers only).
     if (teacher_) teacher_->module->train(teacher_was_training_);
+    if (distributed_) {
+      net_.set_batch_shard(0, 0);
+      set_sync_batch_norm(net_, false);
+      if (teacher_) set_sync_batch_norm(*teacher_->module, false);
+    }
   }
   Run(const Run&) = delete;
   Run& operator=(const Run&) = delete;
@@ -134,6 +165,8 @@ class Run {
   std::vector<ArchEval> validate();
   void checkpoint();
   void update_wall() { state_.counters.wall_seconds = wall_base_ + seconds_since(start_); }
+  void prepare_distributed();
+  bool stop_now();
 
   const TrainConfig& config_;
   nn::SupernetImpl& net_;
@@ -154,6 +187,8 @@ class Run {
   Clock::time_point start_ = Clock::now();
   double wall_base_ = 0.0;
   bool warned_no_val_ = false;
+  bool distributed_ = false;
+  bool agreed_stop_ = false;  ///< some rank asked to stop (learnt at the last step's all-reduce)
 };
 
 void Run::prepare() {
@@ -198,6 +233,45 @@ void Run::prepare() {
                    << " (global step " << state_.global_step << ")";
   }
   wall_base_ = state_.counters.wall_seconds;
+  prepare_distributed();
+}
+
+void Run::prepare_distributed() {
+  dist::init();
+  distributed_ = dist::is_distributed();
+  if (!distributed_) return;
+  SNAS_CHECK(device_.is_cpu(), "TrainConfig.device is \"", config_.device, "\" but ", dist::size(),
+             " ranks were started: this LibTorch has no NCCL (built without CUDA), so data-parallel training "
+             "runs on the CPU only (Gloo); use device \"cpu\" or start one process");
+  SNAS_CHECK(config_.batch_size >= dist::size(), "TrainConfig.batch_size is ", config_.batch_size,
+             " (the global batch, split over the ranks) but ", dist::size(),
+             " ranks were started: give each rank at least one image per step");
+  if (config_.sync_bn) {
+    set_sync_batch_norm(net_, true);
+    if (teacher_) set_sync_batch_norm(*teacher_->module, true);
+  }
+  // Every rank must start from the same point and draw the same networks.
+  dist::check_same("the resume point (epoch, step)",
+                   std::to_string(state_.epoch) + "/" + std::to_string(state_.step_in_epoch));
+  std::string draws = sampler_.describe();
+  for (int j = 0; j < config_.n_sub; ++j) {
+    draws += "|" + sampler_.sample(sampler_seed_, state_.epoch, state_.step_in_epoch, j).to_string();
+  }
+  dist::check_same("the architecture sampler and its first draws (hash)", hash_string(draws));
+  dist::check_same("the training settings (hash)", hash_string(config_json_.dump()));
+  dist::check_same("the parameters and buffers at the start (hash; same seed or same checkpoint)",
+                   state_hash(net_));
+  SNAS_LOG(INFO) << "data-parallel: " << dist::size() << " ranks, global batch " << config_.batch_size
+                 << " (about " << config_.batch_size / dist::size() << " images per rank), "
+                 << (config_.sync_bn ? "synchronised BN statistics" : "per-rank BN statistics");
+}
+
+bool Run::stop_now() {
+  const bool local =
+      stop_requested() || (setup_.callbacks.should_stop && setup_.callbacks.should_stop(state_));
+  // With several ranks, a request reaches the others through the next step's all-reduce, and all
+  // stop at the same step boundary.
+  return distributed_ ? agreed_stop_ : local;
 }
 
 TrainResult Run::run() {
@@ -210,8 +284,7 @@ TrainResult Run::run() {
         "epoch " + std::to_string(state_.epoch + 1) + "/" + std::to_string(config_.epochs),
         steps_ - state_.step_in_epoch, "step");
     while (state_.step_in_epoch < steps_) {
-      if (stop_requested() ||
-          (setup_.callbacks.should_stop && setup_.callbacks.should_stop(state_))) {
+      if (stop_now()) {
         progress.finish();
         checkpoint();
         update_wall();
@@ -248,8 +321,18 @@ void Run::step() {
   set_learning_rate(*optimizer_, lr);
 
   const data::Batch batch = loader_.get(step);
-  const torch::Tensor images = batch.images.to(device_);
-  const torch::Tensor labels = batch.labels.to(device_);
+  // Data-parallel: this rank's shard of the global batch, rows [B r / W, B (r + 1) / W).
+  const int64_t global_n = batch.labels.size(0);
+  int64_t first = 0, count = global_n;
+  if (distributed_) {
+    first = global_n * dist::rank() / dist::size();
+    count = global_n * (dist::rank() + 1) / dist::size() - first;
+  }
+  if (distributed_) net_.set_batch_shard(first, global_n);
+  const torch::Tensor images = batch.images.narrow(0, first, count).to(device_);
+  const torch::Tensor labels = batch.labels.narrow(0, first, count).to(device_);
+  // The mean loss of the global batch is the sum over the ranks of (shard / batch) x shard mean.
+  const double shard_weight = static_cast<double>(count) / static_cast<double>(global_n);
   torch::Tensor soft;
   if (teacher_) {
     soft = soft_labels(*teacher_, images);
@@ -265,23 +348,48 @@ void Run::step() {
     const torch::Tensor logits = net_.forward(images);
     const torch::Tensor loss =
         training_loss(logits, labels, soft, config_.label_smoothing, config_.kd_ratio);
-    loss.backward();  // gradients of the n_sub networks are summed (OFA), not averaged
+    if (distributed_) {
+      (loss * shard_weight).backward();
+    } else {
+      loss.backward();  // gradients of the n_sub networks are summed (OFA), not averaged
+    }
     const torch::Tensor hits = logits.detach().argmax(1).eq(labels).sum();
     loss_sum = loss_sum.defined() ? loss_sum + loss.detach() : loss.detach();
     correct = correct.defined() ? correct + hits : hits;
     info.archs.push_back(std::move(arch));
   }
+  net_.set_batch_shard(0, 0);
+  double loss_total = loss_sum.item<double>();
+  int64_t correct_total = correct.item<int64_t>();
+  if (distributed_) {
+    // One all-reduce per step: every gradient (summed over the n_sub networks, weighted by the
+    // shard) and the step's loss, hits and stop request travel in one buffer.
+    const bool local_stop =
+        stop_requested() || (setup_.callbacks.should_stop && setup_.callbacks.should_stop(state_));
+    torch::Tensor stats = torch::tensor({loss_total * shard_weight, static_cast<double>(correct_total),
+                                         local_stop ? 1.0 : 0.0},
+                                        torch::kFloat);
+    std::vector<torch::Tensor> tensors;
+    for (const auto& p : net_.parameters()) {
+      if (p.grad().defined()) tensors.push_back(p.mutable_grad());
+    }
+    tensors.push_back(stats);
+    dist::all_reduce_sum_(tensors);
+    loss_total = stats[0].item<double>();
+    correct_total = static_cast<int64_t>(std::llround(stats[1].item<double>()));
+    agreed_stop_ = stats[2].item<double>() > 0;
+  }
   if (config_.grad_clip > 0)
     torch::nn::utils::clip_grad_norm_(net_.parameters(), config_.grad_clip);
   optimizer_->step();
 
-  const double loss = loss_sum.item<double>() / static_cast<double>(config_.n_sub);
+  const double loss = loss_total / static_cast<double>(config_.n_sub);
   SNAS_CHECK(std::isfinite(loss), "training diverged: the loss is ", loss, " at epoch ", epoch + 1,
              ", step ", step, " (lr ", lr, "); lower TrainConfig.lr or set grad_clip");
-  const int64_t n = labels.size(0);
+  const int64_t n = global_n;
   state_.epoch_loss_sum += loss * static_cast<double>(n);
   state_.epoch_images += n;
-  state_.epoch_correct += correct.item<int64_t>();
+  state_.epoch_correct += correct_total;
   state_.epoch_predictions += n * config_.n_sub;
   state_.last_lr = lr;
   state_.step_in_epoch += 1;
@@ -321,11 +429,19 @@ std::vector<ArchEval> Run::validate() {
   const auto start = Clock::now();
   // Recalibration overwrites shared running statistics; validation must not change the run.
   const std::vector<torch::Tensor> saved = clone_buffers(net_);
-  for (const space::Arch& requested : setup_.val_archs) {
+  // Data-parallel: network i is validated by rank i mod W; the results are summed over the ranks.
+  const int ranks = distributed_ ? dist::size() : 1, me = distributed_ ? dist::rank() : 0;
+  std::vector<double> shared(2 * setup_.val_archs.size(), 0.0);
+  for (size_t i = 0; i < setup_.val_archs.size(); ++i) {
+    const space::Arch& requested = setup_.val_archs[i];
     ArchEval eval;
     eval.arch = net_.space().canonical(requested);
     // A fixed architecture trained alone owns the running statistics already (no recalibration).
     eval.recalibrated = !(fixed_arch_ && *fixed_arch_ == eval.arch);
+    if (static_cast<int>(i % static_cast<size_t>(ranks)) != me) {
+      results.push_back(std::move(eval));
+      continue;
+    }
     if (eval.recalibrated) {
       if (!recal_subset_) {
         recal_subset_ = bn_recalibration_subset(splits_.train, config_.bn_recal_images);
@@ -337,7 +453,16 @@ std::vector<ArchEval> Run::validate() {
                                   splits_.std, device_);
     eval.top1 = r.top1;
     eval.loss = r.loss;
+    shared[2 * i] = r.top1;
+    shared[2 * i + 1] = r.loss;
     results.push_back(std::move(eval));
+  }
+  if (distributed_) {
+    dist::all_reduce_sum(shared.data(), shared.size());
+    for (size_t i = 0; i < results.size(); ++i) {
+      results[i].top1 = shared[2 * i];
+      results[i].loss = shared[2 * i + 1];
+    }
   }
   restore_buffers(net_, saved);
   net_.train();
@@ -392,7 +517,8 @@ void Run::end_epoch() {
 }
 
 void Run::checkpoint() {
-  if (setup_.checkpoint.empty()) return;
+  // Rank 0 alone writes; the others hold the same state (identical parameters and optimizer).
+  if (setup_.checkpoint.empty() || !dist::is_main()) return;
   update_wall();
   CheckpointMeta meta;
   meta.state = state_;

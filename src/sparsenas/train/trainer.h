@@ -90,7 +90,18 @@ struct TrainResult {
 /// so validation never changes the trained state. Checkpoints every `checkpoint_every` steps and
 /// at each epoch end. With `resume`, loads the checkpoint (weights, optimizer, RNG, progress)
 /// and continues exactly where it stopped; the stored config must agree with `config` except in
-/// threads, device, checkpoint_every, eval_batch, bn_recal_images and bn_recal_batch.
+/// threads, device, checkpoint_every, eval_batch, bn_recal_images, bn_recal_batch and sync_bn.
+///
+/// Data-parallel (dist::size() W > 1, e.g. started by torchrun): config.batch_size is the GLOBAL
+/// batch; rank r trains on rows [B r / W, B (r + 1) / W) of each batch (so the learning rate
+/// means what it means in one process), the gradients of the step (summed over the n_sub
+/// networks) are averaged over the ranks by one all-reduce, every rank draws the same networks
+/// (checked at the start with the parameters, settings and resume point), dropout masks are
+/// drawn for the global batch, and rank 0 alone writes checkpoints. With config.sync_bn the BN
+/// batch statistics are those of the global batch, and W ranks reproduce one process to float
+/// tolerance; without, each rank normalises with its shard's statistics (OFA, PyTorch DDP).
+/// Validation networks are divided among the ranks and the results gathered. A stop request
+/// on any rank stops all at the same step boundary (one step later).
 ///
 /// Sets LibTorch's thread count to resolved_threads(config), moves `net` (and the teacher) to
 /// config.device and, with config.channels_last, to channels-last. Leaves `net` in train mode.
