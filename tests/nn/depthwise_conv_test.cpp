@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "support/error_of.h"
@@ -59,8 +60,15 @@ Result run(const Conv& conv, const torch::Tensor& x0, const torch::Tensor& w0, c
   return {y.detach(), x.grad(), w.grad()};
 }
 
-void expect_matches_conv2d(DepthwiseImpl impl, const Shape& sh, int64_t k, int64_t stride, bool channels_last) {
-  const std::string what = name_of(impl) + " k" + std::to_string(k) + " s" + std::to_string(stride) + " " +
+std::string name_of(const DepthwisePlan& plan) {
+  if (plan == DepthwisePlan::all(plan.forward)) return name_of(plan.forward);
+  return "forward " + name_of(plan.forward) + ", input grad " + name_of(plan.input_grad) + ", weight grad " +
+         name_of(plan.weight_grad);
+}
+
+void expect_matches_conv2d(const DepthwisePlan& plan, const Shape& sh, int64_t k, int64_t stride,
+                           bool channels_last) {
+  const std::string what = name_of(plan) + " k" + std::to_string(k) + " s" + std::to_string(stride) + " " +
                            std::to_string(sh.n) + "x" + std::to_string(sh.c) + "x" + std::to_string(sh.h) + "x" +
                            std::to_string(sh.w) + (channels_last ? " channels-last" : " NCHW");
   torch::Tensor x = torch::randn({sh.n, sh.c, sh.h, sh.w});
@@ -76,7 +84,7 @@ void expect_matches_conv2d(DepthwiseImpl impl, const Shape& sh, int64_t k, int64
       },
       x, w, g);
   const Result got = run(
-      [&](const torch::Tensor& a, const torch::Tensor& b) { return detail::depthwise_conv2d_with(impl, a, b, stride); },
+      [&](const torch::Tensor& a, const torch::Tensor& b) { return detail::depthwise_conv2d_with(plan, a, b, stride); },
       x, w, g);
   // float accumulation of at most 49 (forward, input grad) or N*H*W (weight grad) products of
   // O(1) values: 1e-4 relative to the largest magnitude is float rounding, a wrong tap is O(1).
@@ -98,7 +106,9 @@ TEST_F(DepthwiseConvTest, EveryPathMatchesConv2dForwardAndGradients) {
     for (const Shape& sh : shapes) {
       for (int64_t k : {3, 5, 7}) {
         for (int64_t stride : {1, 2}) {
-          for (bool channels_last : {true, false}) expect_matches_conv2d(impl, sh, k, stride, channels_last);
+          for (bool channels_last : {true, false}) {
+            expect_matches_conv2d(DepthwisePlan::all(impl), sh, k, stride, channels_last);
+          }
         }
       }
     }
@@ -110,7 +120,42 @@ TEST_F(DepthwiseConvTest, TwoThreadsMatchConv2d) {
   // two per-thread accumulators).
   torch::set_num_threads(2);
   for (DepthwiseImpl impl : impls_here()) {
-    for (int64_t stride : {1, 2}) expect_matches_conv2d(impl, {6, 69, 13, 9}, 7, stride, true);
+    for (int64_t stride : {1, 2}) expect_matches_conv2d(DepthwisePlan::all(impl), {6, 69, 13, 9}, 7, stride, true);
+  }
+}
+
+TEST_F(DepthwiseConvTest, MixedPlansMatchConv2d) {
+  // Every mix of the engine and our kernels over the three directions (depthwise_path picks them
+  // per shape), on a map with padding on every side and on a 1x1 map.
+  const DepthwiseImpl own = own_isa(), eng = DepthwiseImpl::kEngine;
+  for (DepthwiseImpl f : {own, eng}) {
+    for (DepthwiseImpl gi : {own, eng}) {
+      for (DepthwiseImpl gw : {own, eng}) {
+        for (const Shape& sh : std::vector<Shape>{{2, 69, 9, 7}, {2, 72, 1, 1}}) {
+          for (int64_t k : {3, 7}) {
+            for (int64_t stride : {1, 2}) {
+              for (bool channels_last : {true, false}) {
+                expect_matches_conv2d({f, gi, gw}, sh, k, stride, channels_last);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_F(DepthwiseConvTest, AutomaticPlanMatchesConv2dOnEveryNetworkShape) {
+  // What depthwise_conv2d runs (depthwise_path) on the shapes of ofa-mbv3 at 28x28: training and
+  // evaluation, every kernel size, the map sizes 14 to 1 with their strides.
+  for (const auto& [c, h, stride] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
+           {16, 14, 1}, {48, 14, 2}, {72, 7, 1}, {144, 7, 2}, {160, 4, 1}, {240, 4, 2}, {336, 2, 1}, {672, 2, 2},
+           {960, 1, 1}}) {
+    for (int64_t k : {3, 5, 7}) {
+      for (bool training : {true, false}) {
+        expect_matches_conv2d(depthwise_path(c, h, h, k, stride, training), {2, c, h, h}, k, stride, true);
+      }
+    }
   }
 }
 
