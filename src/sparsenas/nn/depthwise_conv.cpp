@@ -121,11 +121,15 @@ torch::Tensor own_backward_weight(const DepthwiseKernels& k, const torch::Tensor
 
 // [C, 1, k, k] in the layout the engine wants next to x.
 torch::Tensor engine_weight(const torch::Tensor& x, const torch::Tensor& w) {
-  if (x.suggest_memory_format() == torch::MemoryFormat::ChannelsLast && !is_channels_last(w)) {
+  // x's layout is ambiguous when it is dense in both (1x1 maps): it suggests NCHW then.
+  const bool x_ambiguous = x.is_contiguous() && x.is_contiguous(torch::MemoryFormat::ChannelsLast);
+  if ((x_ambiguous || x.suggest_memory_format() == torch::MemoryFormat::ChannelsLast) && !is_channels_last(w)) {
     // A transformed kernel is a fresh NCHW tensor, and contiguous(ChannelsLast) leaves the
     // ambiguous shape [C, 1, k, k] as it is. Left NCHW, oneDNN falls back to its gemm
     // convolution whenever the activation's layout is ambiguous too (1x1 maps at the end of the
-    // network): measured 28 ms per call, 2x the whole step. Force channels-last strides.
+    // network): measured 28 ms per call, 2x the whole step; 15-60 ms per call for 5x5 and 7x7
+    // kernels on 1x1 maps at batch 128 (bench/depthwise_bench.cpp, before x_ambiguous was
+    // added here). Force channels-last strides (on 1x1 maps the result is both layouts).
     return w.to(w.options(), /*non_blocking=*/false, /*copy=*/true, torch::MemoryFormat::ChannelsLast);
   }
   return w;
@@ -221,14 +225,15 @@ DepthwisePlan depthwise_path(int64_t channels, int64_t height, int64_t width, in
   // Measured per shape and direction on ofa-mbv3's depthwise shapes at 28x28 (batch 128 for
   // training, 500 for evaluation; bench/depthwise_bench.cpp, BENCHMARKS.md "Depthwise path per
   // shape"), AMD EPYC Zen 4, oneDNN 2.6, natively (AVX-512) and capped to AVX2:
-  // - Where oneDNN runs its direct depthwise kernels (jit_dw / jit_uni_dw) they beat ours in the
-  //   forward and the input gradient, by 1.5-10x on maps of 4x4 and more. Ours win only where
-  //   the engine leaves that path: a 1x1 map (forward, input gradient: 3-5x; for k >= 5 oneDNN's
-  //   forward takes 15-140 ms through its gemm fallback) and, on AVX2 only, forward windows that
-  //   overhang the map (k / 2 > output size: gemm fallback, 40-150 ms against 0.1-0.3 ms).
+  // - oneDNN's direct depthwise kernels (jit_dw, brdgmm_dw) beat ours in the forward and the input
+  //   gradient, by 1.2-5x on maps of 4x4 and more. Ours win the forward only where the output
+  //   is a 1x1 map (up to 1.8x on AVX-512; for k >= 5 oneDNN's AVX2 forward takes its gemm
+  //   fallback, 34-146 ms against 0.1 ms) and, on AVX2, where the window overhangs the map
+  //   (k / 2 > output size: gemm fallback, 32-134 ms against 0.07-0.35 ms).
   // - The engine's weight gradient is fast only for 3x3 kernels on maps of 4x4 or more (ours is
-  //   2x slower there); for 5x5 and 7x7 kernels (reference and gemm paths, 3-60x slower than
-  //   ours) and on maps of 2x2 and 1x1 (gemm, up to 500x) ours win.
+  //   about 2x slower there). For 5x5 and 7x7 kernels (oneDNN's generic jit:avx512_core/avx2
+  //   kernel, 2-10x slower than ours) and on 2x2 and 1x1 maps (jit:avx512_core or, on AVX2,
+  //   x64:gemm:jit, 3-100x slower) ours win. The input gradient is always the engine's.
   const DepthwiseImpl own = own_isa();
   const int64_t pad = kernel_size / 2;
   const int64_t out_h = (height + 2 * pad - kernel_size) / stride + 1;
@@ -238,7 +243,7 @@ DepthwisePlan depthwise_path(int64_t channels, int64_t height, int64_t width, in
   DepthwisePlan plan;
   plan.forward = (out_h * out_w == 1 || engine_forward_gemm) ? own : DepthwiseImpl::kEngine;
   if (training) {
-    plan.input_grad = height * width == 1 ? own : DepthwiseImpl::kEngine;
+    plan.input_grad = DepthwiseImpl::kEngine;
     plan.weight_grad = (kernel_size == 3 && std::min(height, width) >= 4) ? DepthwiseImpl::kEngine : own;
   }
   return plan;
