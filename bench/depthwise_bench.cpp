@@ -2,7 +2,7 @@
 // (torch::conv2d, oneDNN) against our own kernels, for every depthwise shape of ofa-mbv3 at the
 // Fashion-MNIST shape (28x28x1) and each direction: forward without gradient (evaluation, batch
 // 500), forward with gradient, gradient of the input, gradient of the weight (training, batch 128).
-// The numbers behind `depthwise_path` (BENCHMARKS.md, "Depthwise path per shape").
+// The numbers behind `depthwise_path` (BENCHMARKS.md, "Depthwise path per shape and direction").
 // Run: ./build/bench/sparsenas_depthwise_bench [repetitions (5)]  -- prints one CSV row per shape;
 // the engine's ISA follows ONEDNN_MAX_CPU_ISA, ours ATEN_CPU_CAPABILITY (as in training).
 #include <torch/torch.h>
@@ -27,7 +27,9 @@ using nn::DepthwiseImpl;
 
 struct Shape {
   int64_t c, h, k, stride;
-  bool operator<(const Shape& o) const { return std::tie(c, h, k, stride) < std::tie(o.c, o.h, o.k, o.stride); }
+  bool operator<(const Shape& o) const {
+    return std::tie(c, h, k, stride) < std::tie(o.c, o.h, o.k, o.stride);
+  }
 };
 
 // Every depthwise convolution ofa-mbv3 runs at 28x28: the first block (3x3) and each slot's for
@@ -63,7 +65,8 @@ double median_ms(const std::function<void()>& f, int reps) {
     do {
       f();
       ++n;
-      elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count();
     } while (elapsed < 10.0);
     t.push_back(elapsed / static_cast<double>(n));
   }
@@ -85,17 +88,20 @@ Times measure(DepthwiseImpl impl, const Shape& s, int reps) {
   Times t{};
   {
     torch::NoGradGuard no_grad;
-    t.fwd_eval = median_ms([&] { nn::detail::depthwise_conv2d_with(impl, x_eval, w, s.stride); }, reps);
+    t.fwd_eval =
+        median_ms([&] { nn::detail::depthwise_conv2d_with(impl, x_eval, w, s.stride); }, reps);
   }
   const torch::Tensor xg = x.detach().requires_grad_(true), wg = w.detach().requires_grad_(true);
   t.fwd_train = median_ms([&] { nn::detail::depthwise_conv2d_with(impl, xg, wg, s.stride); }, reps);
   {
     const torch::Tensor y = nn::detail::depthwise_conv2d_with(impl, xg, w, s.stride);
-    t.bwd_input = median_ms([&] { torch::autograd::grad({y}, {xg}, {g}, /*retain_graph=*/true); }, reps);
+    t.bwd_input =
+        median_ms([&] { torch::autograd::grad({y}, {xg}, {g}, /*retain_graph=*/true); }, reps);
   }
   {
     const torch::Tensor y = nn::detail::depthwise_conv2d_with(impl, x, wg, s.stride);
-    t.bwd_weight = median_ms([&] { torch::autograd::grad({y}, {wg}, {g}, /*retain_graph=*/true); }, reps);
+    t.bwd_weight =
+        median_ms([&] { torch::autograd::grad({y}, {wg}, {g}, /*retain_graph=*/true); }, reps);
   }
   return t;
 }
@@ -107,18 +113,22 @@ int main(int argc, char** argv) {
   const char* threads = std::getenv("SNAS_THREADS");
   nn::configure_cpu_threads(threads ? std::atoi(threads) : 2);
   torch::manual_seed(0);
-  std::printf("channels,size,kernel,stride,own_isa,"
-              "fwd_eval_engine_ms,fwd_eval_own_ms,fwd_train_engine_ms,fwd_train_own_ms,"
-              "bwd_input_engine_ms,bwd_input_own_ms,bwd_weight_engine_ms,bwd_weight_own_ms\n");
+  std::printf(
+      "channels,size,kernel,stride,own_isa,"
+      "fwd_eval_engine_ms,fwd_eval_own_ms,fwd_train_engine_ms,fwd_train_own_ms,"
+      "bwd_input_engine_ms,bwd_input_own_ms,bwd_weight_engine_ms,bwd_weight_own_ms\n");
   const DepthwiseImpl own = nn::own_isa();
   for (const Shape& s : network_shapes()) {
     const Times e = measure(DepthwiseImpl::kEngine, s, reps);
     const Times o = measure(own, s, reps);
-    std::printf("%ld,%ld,%ld,%ld,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f\n", static_cast<long>(s.c),
-                static_cast<long>(s.h), static_cast<long>(s.k), static_cast<long>(s.stride),
-                own == DepthwiseImpl::kOwnAvx512 ? "avx512" : own == DepthwiseImpl::kOwnAvx2 ? "avx2" : "default",
-                e.fwd_eval, o.fwd_eval, e.fwd_train, o.fwd_train, e.bwd_input, o.bwd_input, e.bwd_weight,
-                o.bwd_weight);
+    std::printf("%ld,%ld,%ld,%ld,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f\n",
+                static_cast<long>(s.c), static_cast<long>(s.h), static_cast<long>(s.k),
+                static_cast<long>(s.stride),
+                own == DepthwiseImpl::kOwnAvx512 ? "avx512"
+                : own == DepthwiseImpl::kOwnAvx2 ? "avx2"
+                                                 : "default",
+                e.fwd_eval, o.fwd_eval, e.fwd_train, o.fwd_train, e.bwd_input, o.bwd_input,
+                e.bwd_weight, o.bwd_weight);
     std::fflush(stdout);
   }
   return 0;

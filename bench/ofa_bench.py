@@ -7,8 +7,9 @@ here) is replaced by an empty module. Workloads as bench/nn_bench.cpp: 28x28 Fas
 inputs, 10 classes, batch 128; a training step is forward, cross-entropy, backward and SGD
 (Nesterov 0.9, lr 0.05, weight decay 3e-5 without BN and bias, as OFA's no_decay_keys="bn#bias");
 evaluation is the supernet in eval mode without gradients at batch 500. OFA's stem takes 3 channels:
-the grayscale batch is repeated to 3 (about 56k more MACs per image in the stem, < 0.1% of the
-largest network). Channels-last as in issue 16's table (model and input converted).
+the grayscale batch is repeated to 3 (56k more MACs per image in the stem: 0.4% of the largest
+network's 14.2M, 1.5% of the smallest's 3.7M). Channels-last as in issue 16's table (model and input
+converted). OPENBLAS_NUM_THREADS=1 as sparsenas pins it (the kernel-transform matmuls).
 
 Run (Debian's LibTorch 1.13 Python; machine to itself):
   OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/ofa_bench.py --ofa /tmp/ofa_src --repetitions 3
@@ -31,7 +32,8 @@ def parse_args():
     p.add_argument("--train-seconds", type=float, default=3.0, help="minimum time of one training repetition")
     p.add_argument("--eval-seconds", type=float, default=2.0, help="minimum time of one evaluation repetition")
     p.add_argument("--nchw", action="store_true", help="keep PyTorch's default NCHW layout")
-    p.add_argument("--only", default="", help="comma-separated subset of: train_max,train_min,train_fresh,eval_max,eval_min")
+    p.add_argument("--only", default="",
+                   help="comma-separated subset of: train_max,train_min,train_fresh,eval_max,eval_min")
     return p.parse_args()
 
 
