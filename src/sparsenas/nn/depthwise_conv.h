@@ -8,9 +8,9 @@
 // AVX-512 CPU while the 1x1 convolutions only halve (issue 16, BENCHMARKS.md "Depthwise
 // convolutions on AVX2"). The choice per shape and ISA is `depthwise_path`.
 
-#include <cstdint>
-
 #include <torch/torch.h>
+
+#include <cstdint>
 
 namespace sparsenas::nn {
 
@@ -23,11 +23,11 @@ torch::Tensor depthwise_conv2d(const torch::Tensor& x, const torch::Tensor& w, i
 
 /// The implementations of `depthwise_conv2d`.
 enum class DepthwiseImpl {
-  kEngine,     ///< torch::conv2d (oneDNN on CPU; the only path on other devices)
-  kOwn,        ///< our kernels for the best instruction set this process may use (`own_isa`)
-  kOwnDefault, ///< our kernels, generic at::vec code (no AVX)
-  kOwnAvx2,    ///< our kernels, AVX2 + FMA
-  kOwnAvx512,  ///< our kernels, AVX-512 (F, BW, VL, DQ)
+  kEngine,      ///< torch::conv2d (oneDNN on CPU; the only path on other devices)
+  kOwn,         ///< our kernels for the best instruction set this process may use (`own_isa`)
+  kOwnDefault,  ///< our kernels, generic at::vec code (no AVX)
+  kOwnAvx2,     ///< our kernels, AVX2 + FMA
+  kOwnAvx512,   ///< our kernels, AVX-512 (F, BW, VL, DQ)
 };
 
 /// The instruction set of our kernels in this process: the best the CPU supports, capped by
@@ -35,20 +35,38 @@ enum class DepthwiseImpl {
 /// kOwnAvx512; read once.
 DepthwiseImpl own_isa();
 
-/// The path `depthwise_conv2d` takes for a float CPU input [N, C, H, W] convolved with a k x k
-/// kernel at `stride`, `training` when a gradient will be asked for: kEngine, or the own kernels'
-/// ISA. Measured per ISA on whole networks (BENCHMARKS.md): own kernels when training; when not,
-/// the engine on AVX-512 and for k = 3, own kernels otherwise. SNAS_DEPTHWISE=engine|own
-/// overrides it for the whole process (benchmarks); unset or `auto` keeps it.
-DepthwiseImpl depthwise_path(int64_t channels, int64_t height, int64_t width, int64_t kernel_size, int64_t stride,
-                             bool training);
+/// Which implementation runs each direction of one depthwise convolution: kEngine or one of our
+/// kernels' builds (kOwn = `own_isa`). The directions may differ: our forward can feed the engine's
+/// gradient and the other way round.
+struct DepthwisePlan {
+  DepthwiseImpl forward = DepthwiseImpl::kEngine;
+  DepthwiseImpl input_grad = DepthwiseImpl::kEngine;
+  DepthwiseImpl weight_grad = DepthwiseImpl::kEngine;
+  /// The same implementation for every direction.
+  static DepthwisePlan all(DepthwiseImpl impl) { return {impl, impl, impl}; }
+  bool operator==(const DepthwisePlan& o) const {
+    return forward == o.forward && input_grad == o.input_grad && weight_grad == o.weight_grad;
+  }
+};
+
+/// The plan `depthwise_conv2d` runs for a float CPU input [N, C, H, W] convolved with a k x k
+/// kernel at `stride`, `training` when a gradient will be asked for. Measured per shape, direction
+/// and ISA (bench/depthwise_bench.cpp; BENCHMARKS.md "Depthwise path per shape and direction");
+/// the rule and its reasons are in depthwise_conv.cpp. SNAS_DEPTHWISE=engine|own overrides it for
+/// the whole process (every direction on that path; benchmarks); unset or `auto` keeps it.
+/// Without `training` the gradient entries are kEngine (never run).
+DepthwisePlan depthwise_path(int64_t channels, int64_t height, int64_t width, int64_t kernel_size,
+                             int64_t stride, bool training);
 
 namespace detail {
 
-/// `depthwise_conv2d` through a given implementation, for tests and benchmarks. Own kernels need a
-/// float CPU tensor and a CPU that runs their instruction set (else throws naming both).
-torch::Tensor depthwise_conv2d_with(DepthwiseImpl impl, const torch::Tensor& x, const torch::Tensor& w,
-                                    int64_t stride);
+/// `depthwise_conv2d` through a given plan, for tests and benchmarks. Own kernels need a float CPU
+/// tensor and a CPU that runs their instruction set (else throws naming both).
+torch::Tensor depthwise_conv2d_with(const DepthwisePlan& plan, const torch::Tensor& x,
+                                    const torch::Tensor& w, int64_t stride);
+/// The same, every direction through `impl`.
+torch::Tensor depthwise_conv2d_with(DepthwiseImpl impl, const torch::Tensor& x,
+                                    const torch::Tensor& w, int64_t stride);
 
 /// Whether this CPU can run the own kernels of `impl` (kEngine and kOwnDefault: always).
 bool cpu_supports(DepthwiseImpl impl);
