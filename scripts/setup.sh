@@ -8,7 +8,7 @@ PACKAGES=(
   libtorch-dev libxgboost-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libstb-dev
   libgtest-dev libbenchmark-dev libgoogle-perftools-dev libopenblas0-openmp libopenblas-dev
   dataset-fashion-mnist gnuplot-nox python3-torch libsleef-dev
-  libonnx-dev libprotobuf-dev libopencv-dnn-dev
+  libonnx-dev libprotobuf-dev libopencv-dnn-dev libgloo-dev
 )
 
 missing=()
