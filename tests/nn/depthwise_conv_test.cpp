@@ -208,5 +208,20 @@ TEST_F(DepthwiseConvTest, RejectsNonDepthwiseShapes) {
                              "odd k"));
 }
 
+TEST(DepthwiseEngineIsa, ReadsOneDnnCapsAndNeverRaisesTheCpu) {
+  // The gemm-fallback rule of depthwise_path follows the engine's ISA, which oneDNN caps by
+  // ONEDNN_MAX_CPU_ISA: its values as oneDNN spells them, on an AVX-512 (2) and an AVX2 (1) CPU.
+  EXPECT_EQ(detail::capped_isa_rank("", 2), 2);
+  EXPECT_EQ(detail::capped_isa_rank("ALL", 2), 2);
+  EXPECT_EQ(detail::capped_isa_rank("AVX2", 2), 1);
+  EXPECT_EQ(detail::capped_isa_rank("avx2_vnni", 2), 1);
+  EXPECT_EQ(detail::capped_isa_rank("AVX512_CORE", 2), 2);
+  EXPECT_EQ(detail::capped_isa_rank("AVX512_CORE_AMX", 2), 2);
+  EXPECT_EQ(detail::capped_isa_rank("SSE41", 2), 0);
+  EXPECT_EQ(detail::capped_isa_rank("AVX", 2), 0);
+  EXPECT_EQ(detail::capped_isa_rank("AVX512_CORE", 1), 1);
+  EXPECT_EQ(detail::capped_isa_rank("ALL", 1), 1);
+}
+
 }  // namespace
 }  // namespace sparsenas::nn

@@ -233,6 +233,23 @@ DepthwiseImpl own_isa() {
   return isa;
 }
 
+namespace {
+
+// The instruction set oneDNN (LibTorch's convolution engine) runs with: the CPU's best, capped by
+// ONEDNN_MAX_CPU_ISA (or its older name DNNL_MAX_CPU_ISA) the way oneDNN reads it. Distinct from
+// own_isa(), which follows ATEN_CPU_CAPABILITY: a user may cap one and not the other, and the
+// plan's gemm-fallback rule is about the engine's ISA. Ranks as isa_rank (2 = AVX-512).
+int engine_isa_rank() {
+  static const int rank = [] {
+    std::string cap = lower_env("ONEDNN_MAX_CPU_ISA");
+    if (cap.empty()) cap = lower_env("DNNL_MAX_CPU_ISA");
+    return detail::capped_isa_rank(cap, isa_rank(cpu_best_isa()));
+  }();
+  return rank;
+}
+
+}  // namespace
+
 DepthwisePlan depthwise_path(int64_t channels, int64_t height, int64_t width, int64_t kernel_size,
                              int64_t stride, bool training) {
   static const std::string forced = lower_env("SNAS_DEPTHWISE");
@@ -259,7 +276,7 @@ DepthwisePlan depthwise_path(int64_t channels, int64_t height, int64_t width, in
   const int64_t out_h = (height + 2 * pad - kernel_size) / stride + 1;
   const int64_t out_w = (width + 2 * pad - kernel_size) / stride + 1;
   const int64_t out_min = std::min(out_h, out_w);
-  const bool engine_forward_gemm = own != DepthwiseImpl::kOwnAvx512 && pad > out_min;
+  const bool engine_forward_gemm = engine_isa_rank() < 2 && pad > out_min;
   DepthwisePlan plan;
   plan.forward = (out_h * out_w == 1 || engine_forward_gemm) ? own : DepthwiseImpl::kEngine;
   if (training) {
@@ -280,6 +297,14 @@ torch::Tensor depthwise_conv2d(const torch::Tensor& x, const torch::Tensor& w, i
 }
 
 namespace detail {
+
+int capped_isa_rank(std::string cap, int cpu_rank) {
+  std::transform(cap.begin(), cap.end(), cap.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  if (cap.empty() || cap == "all") return cpu_rank;
+  const int capped = cap.rfind("avx512", 0) == 0 ? 2 : cap.rfind("avx2", 0) == 0 ? 1 : 0;
+  return std::min(cpu_rank, capped);
+}
 
 bool cpu_supports(DepthwiseImpl impl) {
   if (impl == DepthwiseImpl::kEngine || impl == DepthwiseImpl::kOwnDefault) return true;

@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <string>
 
 namespace sparsenas::nn {
 
@@ -54,7 +55,9 @@ struct DepthwisePlan {
 /// and ISA (bench/depthwise_bench.cpp; BENCHMARKS.md "Depthwise path per shape and direction");
 /// the rule and its reasons are in depthwise_conv.cpp. SNAS_DEPTHWISE=engine|own overrides it for
 /// the whole process (every direction on that path; benchmarks); unset or `auto` keeps it.
-/// Without `training` the gradient entries are kEngine (never run).
+/// Without `training` the gradient entries are kEngine (never run). The rule reads two ISAs: our
+/// kernels' (`own_isa`, ATEN_CPU_CAPABILITY) and the engine's (the CPU's, capped by
+/// ONEDNN_MAX_CPU_ISA or DNNL_MAX_CPU_ISA), since a user may cap one and not the other.
 DepthwisePlan depthwise_path(int64_t channels, int64_t height, int64_t width, int64_t kernel_size,
                              int64_t stride, bool training);
 
@@ -67,6 +70,11 @@ torch::Tensor depthwise_conv2d_with(const DepthwisePlan& plan, const torch::Tens
 /// The same, every direction through `impl`.
 torch::Tensor depthwise_conv2d_with(DepthwiseImpl impl, const torch::Tensor& x,
                                     const torch::Tensor& w, int64_t stride);
+
+/// The engine's ISA rank (0 below AVX2, 1 AVX2, 2 AVX-512) on a CPU of rank `cpu_rank` under the
+/// oneDNN cap `cap` (ONEDNN_MAX_CPU_ISA's value, any case: "" or "ALL" = no cap, "AVX2",
+/// "AVX2_VNNI", "AVX512_CORE", "AVX512_CORE_AMX", "SSE41", ...). A cap never raises the rank.
+int capped_isa_rank(std::string cap, int cpu_rank);
 
 /// Whether this CPU can run the own kernels of `impl` (kEngine and kOwnDefault: always).
 bool cpu_supports(DepthwiseImpl impl);
