@@ -12,6 +12,9 @@
 #include "sparsenas/core/fs.h"
 #include "sparsenas/rundir/artifacts.h"
 #include "sparsenas/rundir/run_dir.h"
+#include "sparsenas/search/latency_table.h"
+#include "sparsenas/search/sparse_space.h"
+#include "sparsenas/space/search_space.h"
 
 namespace sparsenas::rundir {
 
@@ -207,6 +210,18 @@ search::FamilyTable family_on_device(const RunDir& run, const std::string& devic
     SNAS_FAIL("--device-name ", device, ": unknown device in ", run.path(), "; the devices measured are ", list);
   }
   return family_with_latency(run.family(), read_latency_csv(path), path.string());
+}
+
+search::FamilyTable family_on_table(const RunDir& run, const fs::path& table_path) {
+  SNAS_CHECK(fs::is_regular_file(table_path), "--latency-table ", table_path, ": no such file");
+  const search::LatencyTable table = search::read_latency_table(table_path);
+  const space::SearchSpace sp(run.sparse_space().space);
+  const std::string source = "--latency-table " + table_path.string();
+  // Every part of every network of the space present, not only the family's (one check).
+  (void)search::LatencyPredictor(table, sp, source);
+  std::vector<search::FamilyRow> rows = run.family().rows();
+  for (search::FamilyRow& row : rows) row.latency_ms = table.predict_ms(sp, row.arch, source);
+  return search::FamilyTable(std::move(rows));
 }
 
 }  // namespace sparsenas::rundir
