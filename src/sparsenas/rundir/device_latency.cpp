@@ -48,20 +48,9 @@ LatencyStats latency_stats(std::vector<double> times) {
 
 std::vector<LatencyRow> parse_latency_csv(const std::string& text, const std::string& source) {
   const csv::Table t = csv::parse(text, source);
-  std::array<int, kColumns.size()> position{};
-  position.fill(-1);
-  for (size_t c = 0; c < t.header.size(); ++c) {
-    const auto it = std::find(kColumns.begin(), kColumns.end(), t.header[c]);
-    SNAS_CHECK(it != kColumns.end(), source, ":1: column ", c + 1, ": unknown header '", t.header[c],
-               "'; the columns are ", header_line());
-    const size_t k = static_cast<size_t>(it - kColumns.begin());
-    SNAS_CHECK(position[k] < 0, source, ":1: column ", c + 1, ": header '", t.header[c], "' appears twice");
-    position[k] = static_cast<int>(c);
-  }
-  for (size_t k = 0; k < kColumns.size(); ++k) {
-    SNAS_CHECK(position[k] >= 0, source, ":1: the header lacks the column '", kColumns[k], "'; the columns are ",
-               header_line());
-  }
+  // Exactly the columns of kColumns, in any order.
+  const std::vector<int> position =
+      t.column_positions(std::vector<std::string>(kColumns.begin(), kColumns.end()), kColumns.size());
   std::vector<LatencyRow> rows;
   for (size_t r = 0; r < t.rows.size(); ++r) {
     auto cell = [&](Column k) -> const std::string& { return t.rows[r][position[k]]; };

@@ -169,21 +169,9 @@ double median_query_seconds(const FamilyTable& family, Bound bound, const std::v
 
 FamilyTable FamilyTable::parse_csv(const std::string& text, const std::string& source) {
   const csv::Table t = csv::parse(text, source);
-  // Exactly the columns of kColumns, in any order.
-  std::array<int, kColumns.size()> position{};
-  position.fill(-1);
-  for (size_t c = 0; c < t.header.size(); ++c) {
-    const auto it = std::find(kColumns.begin(), kColumns.end(), t.header[c]);
-    SNAS_CHECK(it != kColumns.end(), source, ":1: column ", c + 1, ": unknown header '", t.header[c],
-               "'; the columns are ", header_line(), " and optionally predicted_ms");
-    const size_t k = static_cast<size_t>(it - kColumns.begin());
-    SNAS_CHECK(position[k] < 0, source, ":1: column ", c + 1, ": header '", t.header[c], "' appears twice");
-    position[k] = static_cast<int>(c);
-  }
-  for (size_t k = 0; k < kRequiredColumns; ++k) {
-    SNAS_CHECK(position[k] >= 0, source, ":1: the header lacks the column '", kColumns[k], "'; the columns are ",
-               header_line());
-  }
+  // The columns of kColumns in any order, predicted_ms optional.
+  const std::vector<int> position =
+      t.column_positions(std::vector<std::string>(kColumns.begin(), kColumns.end()), kRequiredColumns);
   std::vector<FamilyRow> rows;
   for (size_t r = 0; r < t.rows.size(); ++r) {
     auto cell = [&](Column k) -> const std::string& { return t.rows[r][position[k]]; };
