@@ -627,6 +627,14 @@ TEST(CliLatencyTest, MeasureSearchAndExportByDevice) {
   r = run("search --run " + c.string() + " --max-latency-ms 1e-6 --predicted-latency");
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "the smallest has")) << r.err;
+  // export by it: the same network, the sidecar saying the latency is predicted.
+  r = run("export --run " + c.string() + " --max-latency-ms 1e6 --predicted-latency --out " +
+          (dir.path() / "p.pt").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto predicted_sidecar = nlohmann::json::parse(read_text(dir.path() / "p.json"));
+  EXPECT_EQ(predicted_sidecar["arch"], j["arch"]);
+  EXPECT_EQ(predicted_sidecar["accuracy"]["latency_predicted"], true);
+  EXPECT_DOUBLE_EQ(predicted_sidecar["accuracy"]["latency_ms"].get<double>(), j["predicted_ms"].get<double>());
 }
 
 }  // namespace

@@ -120,6 +120,10 @@ void run_export(const ExportFlags& f) {
     if (f.bound.device_name) {
       accuracy["latency_device"] = *f.bound.device_name;
       accuracy["latency_source"] = rundir::device_latency_path(".", *f.bound.device_name).lexically_normal().string();
+    } else if (f.bound.latency_table || f.bound.predicted_latency) {
+      // A latency predicted by a table, not measured.
+      accuracy["latency_source"] = latency_source(f.bound, run.dir);
+      accuracy["latency_predicted"] = true;
     }
   } else {
     // Not a family member: measure it now on the same images as the family stage.
