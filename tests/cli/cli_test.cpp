@@ -17,6 +17,9 @@
 #include "sparsenas/core/config_fields.h"
 #include "sparsenas/data/data_config.h"
 #include "sparsenas/pipeline/run_config.h"
+#include "sparsenas/search/latency_table.h"
+#include "sparsenas/search/lookup.h"
+#include "sparsenas/search/sparse_space.h"
 #include "sparsenas/train/train_config.h"
 #include "support/temp_dir.h"
 #include "support/error_of.h"
@@ -543,6 +546,95 @@ TEST(CliLatencyTest, MeasureSearchAndExportByDevice) {
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "threads")) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "bad.json"));
+
+  // search by the table's prediction (item 3): the most accurate network whose predicted latency
+  // is within the bound, recomputed here from family.csv and the table.
+  namespace search = sparsenas::search;
+  const search::LatencyTable table = search::read_latency_table(lut);
+  const sparsenas::space::SearchSpace sp(search::read_sparse_space(a / "sparse_space.json").space);
+  const search::FamilyTable fam = search::FamilyTable::read_csv(a / "family.csv");
+  std::vector<double> predicted;
+  for (const auto& row : fam.rows()) predicted.push_back(table.predict_ms(sp, row.arch, "lut"));
+  std::vector<double> sorted = predicted;
+  std::sort(sorted.begin(), sorted.end());
+  const double limit = sorted[sorted.size() / 2];  // about half the family within the bound
+  int64_t expected = -1;
+  for (size_t i = 0; i < predicted.size(); ++i) {
+    if (predicted[i] > limit) continue;
+    const auto& row = fam.rows()[i];
+    if (expected < 0 || row.val_top1 > fam.rows()[expected].val_top1 ||
+        (row.val_top1 == fam.rows()[expected].val_top1 && predicted[i] < predicted[expected])) {
+      expected = static_cast<int64_t>(i);
+    }
+  }
+  char limit_text[64];
+  std::snprintf(limit_text, sizeof limit_text, "%.17g", limit);
+  r = run("search --run " + a.string() + " --max-latency-ms " + limit_text + " --latency-table " + lut.string() +
+          " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  ASSERT_GE(expected, 0);
+  EXPECT_EQ(j["arch"], sparsenas::space::to_json(fam.rows()[expected].arch));
+  EXPECT_DOUBLE_EQ(j["latency_ms"].get<double>(), predicted[expected]);
+  EXPECT_LE(j["latency_ms"].get<double>(), limit);
+  EXPECT_EQ(j["latency_table"], lut.string());
+  // Bad tables: another shape, corrupt, missing; a flag without --max-latency-ms; and the
+  // recorded prediction of a family that was built on a MACs grid.
+  nlohmann::json shifted = nlohmann::json::parse(read_text(lut));
+  shifted["resolution"] = 32;
+  const auto lut32 = dir.path() / "lut32.json";
+  std::ofstream(lut32) << shifted.dump();
+  r = run("search --run " + a.string() + " --max-latency-ms 5 --latency-table " + lut32.string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, lut32.string() + ": the latency table was measured for resolution 32, but the space "
+                       "has resolution 28")) << r.err;
+  const auto corrupt = dir.path() / "corrupt.json";
+  std::ofstream(corrupt) << "{\"format\": ";
+  r = run("search --run " + a.string() + " --max-latency-ms 5 --latency-table " + corrupt.string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, corrupt.string())) << r.err;
+  r = run("search --run " + a.string() + " --max-latency-ms 5 --latency-table " + (dir.path() / "no.json").string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "no.json\": no such file")) << r.err;
+  r = run("search --run " + a.string() + " --max-macs 1e12 --latency-table " + lut.string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "give --max-latency-ms with it")) << r.err;
+  r = run("search --run " + a.string() + " --max-latency-ms 5 --predicted-latency");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "has no predicted latency")) << r.err;
+  r = run("search --run " + a.string() + " --max-latency-ms 5 --predicted-latency --device-name box");
+  EXPECT_NE(r.code, 0);  // one latency source at a time
+
+  // A family built on the table's latency grid (sparse_space.constraint latency), on a copy of the
+  // run: search by the recorded prediction, which is the table's.
+  const auto c = dir.path() / "c";
+  std::filesystem::copy(a, c, std::filesystem::copy_options::recursive);
+  const auto config = dir.path() / "latency.json";
+  std::ofstream(config) << nlohmann::json{{"sparse_space", {{"constraint", "latency"}, {"latency_table", lut.string()}}}}
+                               .dump();
+  r = run("run --preset tiny --threads 1 --json --config " + config.string() + " --out " + c.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The devices measured on a's family no longer match c's: the report leaves them out, warning.
+  EXPECT_TRUE(contains(r.err, "the accuracy against latency on device box is left out")) << r.err;
+  EXPECT_TRUE(contains(r.err, "measured on another family")) << r.err;
+  r = run("search --run " + c.string() + " --max-latency-ms 1e6 --predicted-latency --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["latency"], "predicted");
+  EXPECT_DOUBLE_EQ(j["latency_ms"].get<double>(), j["predicted_ms"].get<double>());
+  const auto best = sparsenas::space::arch_from_json(j["arch"]);
+  EXPECT_NEAR(j["predicted_ms"].get<double>(), table.predict_ms(sp, best, "lut"), 0.0005);  // whole microseconds
+  r = run("search --run " + c.string() + " --max-latency-ms 1e-6 --predicted-latency");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "the smallest has")) << r.err;
+  // export by it: the same network, the sidecar saying the latency is predicted.
+  r = run("export --run " + c.string() + " --max-latency-ms 1e6 --predicted-latency --out " +
+          (dir.path() / "p.pt").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto predicted_sidecar = nlohmann::json::parse(read_text(dir.path() / "p.json"));
+  EXPECT_EQ(predicted_sidecar["arch"], j["arch"]);
+  EXPECT_EQ(predicted_sidecar["accuracy"]["latency_predicted"], true);
+  EXPECT_DOUBLE_EQ(predicted_sidecar["accuracy"]["latency_ms"].get<double>(), j["predicted_ms"].get<double>());
 }
 
 }  // namespace

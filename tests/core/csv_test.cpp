@@ -51,6 +51,20 @@ TEST(CsvTest, ErrorsNameTheFileLineAndColumn) {
                        "x.csv:1: the header has no column 'b' (got 'a')"));
 }
 
+TEST(CsvTest, ColumnPositionsOfAFixedSetInAnyOrder) {
+  const std::vector<std::string> columns = {"a", "b", "c", "opt"};
+  EXPECT_EQ(parse("c,a,b\n", "x.csv").column_positions(columns, 3), (std::vector<int>{1, 2, 0, -1}));
+  EXPECT_EQ(parse("opt,c,a,b\n", "x.csv").column_positions(columns, 3), (std::vector<int>{2, 3, 1, 0}));
+  std::string e = error_of([&] { parse("a,c\n", "x.csv").column_positions(columns, 3); });
+  EXPECT_TRUE(contains(e, "x.csv:1: the header lacks the column 'b'; the columns are a,b,c and optionally opt")) << e;
+  e = error_of([&] { parse("a,b,c,d\n", "x.csv").column_positions(columns, 3); });
+  EXPECT_TRUE(contains(e, "x.csv:1: column 4: unknown header 'd'")) << e;
+  e = error_of([&] { parse("a,b,a,c\n", "x.csv").column_positions(columns, 4 - 1); });
+  EXPECT_TRUE(contains(e, "x.csv:1: column 3: header 'a' appears twice")) << e;
+  e = error_of([&] { parse("a,b,c\n", "x.csv").column_positions(columns, 4); });
+  EXPECT_TRUE(contains(e, "the header lacks the column 'opt'; the columns are a,b,c,opt")) << e;
+}
+
 TEST(CsvTest, Numbers) {
   EXPECT_DOUBLE_EQ(parse_number("0.712", "w"), 0.712);
   EXPECT_TRUE(std::isnan(parse_number("nan", "w", true)));

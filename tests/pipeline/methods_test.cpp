@@ -67,6 +67,51 @@ TEST(MethodsTest, AStageHashesItsOwnSectionAndNotTheRunSettings) {
   EXPECT_EQ(shared_settings(base), shared_settings(more_pairs));
 }
 
+// Issue 14 item 3: sparse_space.constraint and latency_table were added after runs existed. At
+// their defaults every grid stage hashes exactly the keys it hashed before (so finished runs stay
+// finished); with constraint latency the table is hashed by content, not by path.
+TEST(MethodsTest, TheLatencyConstraintIsHashedOnlyWhenOnAndByTheTablesContent) {
+  auto stage_config = [](const std::string& method, const std::string& stage, const RunConfig& c) {
+    for (const MethodStage& s : method_stages(method)) {
+      if (s.name == stage) return s.config(c);
+    }
+    return json();
+  };
+  auto keys = [](const json& j) {
+    std::set<std::string> out;
+    for (const auto& [key, value] : j.items()) out.insert(key);
+    return out;
+  };
+  const RunConfig base = resolve_run_config("tiny", nullptr, nullptr);
+  const std::set<std::string> grid = {"min_macs", "max_macs", "interval", "top_k", "evolution", "num_intervals"};
+  EXPECT_EQ(keys(stage_config("sparsenas", "sparse_space", base)), grid);
+  EXPECT_EQ(keys(stage_config("ofa", "family_search", base)), grid);
+  EXPECT_EQ(keys(stage_config("compofa", "family_list", base)), grid);
+  EXPECT_EQ(keys(stage_config("random-subspace", "subspace", base)["grid"]), grid);
+
+  test::TempDir dir;
+  write_file_atomic(dir.path() / "a.json", "table bytes");
+  write_file_atomic(dir.path() / "copy.json", "table bytes");
+  write_file_atomic(dir.path() / "other.json", "other table bytes");
+  auto latency = [&](const char* file) {
+    return resolve_run_config(
+        "tiny", nullptr,
+        json{{"sparse_space", {{"constraint", "latency"}, {"latency_table", (dir.path() / file).string()}}}});
+  };
+  for (const auto& [method, stage] : std::vector<std::pair<std::string, std::string>>{
+           {"sparsenas", "sparse_space"}, {"spos", "family_search"}, {"compofa", "family_list"}}) {
+    EXPECT_NE(stage_config(method, stage, latency("a.json")), stage_config(method, stage, base)) << stage;
+    EXPECT_EQ(stage_config(method, stage, latency("a.json")), stage_config(method, stage, latency("copy.json")))
+        << stage;
+    EXPECT_NE(stage_config(method, stage, latency("a.json")), stage_config(method, stage, latency("other.json")))
+        << stage;
+  }
+  // The stages before the sparse space do not depend on it.
+  for (const char* stage : {"teacher", "proxy", "pairs", "predictor"}) {
+    EXPECT_EQ(stage_config("sparsenas", stage, latency("a.json")), stage_config("sparsenas", stage, base)) << stage;
+  }
+}
+
 TEST(MethodsTest, AReusedTeacherIsHashedByContentNotByPathOrRecipe) {
   test::TempDir dir;
   write_file_atomic(dir.path() / "a.pt", "teacher bytes");

@@ -30,6 +30,8 @@
 #include "sparsenas/train/evaluate.h"
 #include "support/error_of.h"
 #include "support/fashion_space.h"
+#include "support/latency_tables.h"
+#include "support/small_space.h"
 #include "support/temp_dir.h"
 
 namespace sparsenas::pipeline {
@@ -402,6 +404,80 @@ TEST_F(TinyRunTest, SelectionOptionsRerunOnlyTheSelectionStages) {
   const std::string error = error_of([&] { run_pipeline(options, copy, "sparse-space"); });
   EXPECT_TRUE(contains(error, "--stop-after must be a stage")) << error;
   EXPECT_TRUE(contains(error, "sparse_space")) << error;
+}
+
+// Issue 14 item 3 on a copy of the tiny run: the sparse space on a latency grid from a table
+// (sparse_space.constraint latency) reruns the sparse space and what follows it, puts each network
+// in its latency interval by the table's prediction (recomputed here), and records the prediction
+// in sparse_space.json, family.csv and the report. A table of another shape is refused before
+// anything is written.
+TEST_F(TinyRunTest, LatencyGridFromATable) {
+  const fs::path copy = dir_->path() / "latency_grid";
+  fs::copy(run_, copy, fs::copy_options::recursive);
+  const space::SearchSpace sp(search::read_sparse_space(run_ / "sparse_space.json").space);
+  const search::LatencyTable table = test::random_latency_table(sp, 9);
+  const fs::path lut = dir_->path() / "lut.json";
+  search::write_latency_table(lut, table);
+  RunConfig options = *config_;
+  options.sparse_space.constraint = "latency";
+  options.sparse_space.latency_table = lut.string();
+
+  // Another shape: refused, naming the table and the field; the run is left as it was.
+  const fs::path other_lut = dir_->path() / "lut32.json";
+  search::write_latency_table(other_lut, test::random_latency_table(test::small_space("ofa-mbv3", 32, 1)));
+  RunConfig other = options;
+  other.sparse_space.latency_table = other_lut.string();
+  const std::string manifest_before = read_file(copy / "manifest.json");
+  const std::string sparse_before = read_file(copy / "sparse_space.json");
+  std::string e = error_of([&] { run_pipeline(other, copy); });
+  EXPECT_TRUE(contains(e, "sparse_space.latency_table " + other_lut.string() +
+                              ": the latency table was measured for resolution 32, but the space has resolution 28"))
+      << e;
+  EXPECT_EQ(read_file(copy / "manifest.json"), manifest_before);
+  EXPECT_EQ(read_file(copy / "sparse_space.json"), sparse_before);
+  const fs::path fresh = dir_->path() / "fresh";
+  e = error_of([&] { run_pipeline(other, fresh); });
+  EXPECT_TRUE(contains(e, "resolution 32")) << e;
+  EXPECT_FALSE(fs::exists(fresh));
+  // A missing table: named.
+  other.sparse_space.latency_table = (dir_->path() / "missing.json").string();
+  e = error_of([&] { run_pipeline(other, fresh); });
+  EXPECT_TRUE(contains(e, "missing.json")) << e;
+  EXPECT_FALSE(fs::exists(fresh));
+
+  const RunSummary ran = run_pipeline(options, copy);
+  EXPECT_EQ(ran.ran, (std::vector<std::string>{"sparse_space", "supernet", "family", "report"}));
+  const search::SparseSpace sparse = search::read_sparse_space(copy / "sparse_space.json");
+  EXPECT_TRUE(sparse.config.latency());
+  EXPECT_EQ(sparse.config.latency_table, lut.string());
+  ASSERT_GT(sparse.size(), 0);
+  std::vector<double> predicted;
+  for (const auto& interval : sparse.intervals) {
+    for (const auto& a : interval.archs) {
+      const int64_t us = std::llround(table.predict_ms(sp, a.arch, "lut") * 1000.0);
+      EXPECT_EQ(a.latency_us, us);
+      EXPECT_GE(us, interval.min_macs);
+      EXPECT_LT(us, interval.max_macs);
+      predicted.push_back(static_cast<double>(us) / 1000.0);
+    }
+  }
+  const search::FamilyTable family = search::FamilyTable::read_csv(copy / "family.csv");
+  ASSERT_EQ(family.size(), static_cast<int64_t>(predicted.size()));
+  for (size_t i = 0; i < predicted.size(); ++i) EXPECT_DOUBLE_EQ(family.rows()[i].predicted_ms, predicted[i]);
+  EXPECT_TRUE(contains(read_file(copy / "family.csv"), ",predicted_ms\n"));
+  const std::string report = read_file(copy / "report.md");
+  EXPECT_TRUE(contains(report, "predicted latency (ms)")) << report;
+  EXPECT_TRUE(contains(report, "| constraint | predicted latency (table `" + lut.string() + "`) |")) << report;
+  EXPECT_EQ(Manifest::read(copy / "manifest.json").find("sparse_space")->metrics.at("constraint"), "latency");
+  // Finished: rerunning runs nothing; the table moved (same content) neither; back to MACs reruns.
+  EXPECT_TRUE(run_pipeline(options, copy).ran.empty());
+  const fs::path moved = dir_->path() / "moved.json";
+  fs::copy_file(lut, moved);
+  options.sparse_space.latency_table = moved.string();
+  EXPECT_TRUE(run_pipeline(options, copy).ran.empty());
+  // The MACs run's files have no latency columns or keys.
+  EXPECT_FALSE(contains(read_file(run_ / "family.csv"), "predicted_ms"));
+  EXPECT_FALSE(contains(read_file(run_ / "sparse_space.json"), "constraint"));
 }
 
 TEST(PipelineTest, RefusesADirectoryThatIsNotARun) {

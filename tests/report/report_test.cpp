@@ -431,6 +431,17 @@ TEST(ReportTest, DrawsAccuracyAgainstLatencyPerDevice) {
   const std::string e = error_of([&] { write_report(run.dir, fast_options(false)); });
   EXPECT_TRUE(contains(e, "broken.csv")) << e;
   EXPECT_EQ(read_file(result.markdown), md);
+  // A device measured on another family (the family stage ran again since, e.g. on a latency
+  // grid): left out with a warning, the report still written.
+  fs::remove(rundir::device_latency_path(run.dir, "broken"));
+  std::vector<rundir::LatencyRow> stale = {phone.front()};
+  stale.front().arch.depths.front() = stale.front().arch.depths.front() == 2 ? 3 : 2;
+  rundir::write_latency_csv(rundir::device_latency_path(run.dir, "stale"), stale);
+  const ReportResult with_stale = write_report(run.dir, fast_options(false));
+  EXPECT_TRUE(std::any_of(with_stale.warnings.begin(), with_stale.warnings.end(), [](const std::string& w) {
+    return contains(w, "device stale is left out") && contains(w, "measured on another family");
+  }));
+  EXPECT_TRUE(contains(read_file(with_stale.markdown), "`phone`, `watch`"));
 }
 
 TEST(ReportTest, MissingGnuplotIsAWarningAndTheReportIsStillWritten) {

@@ -110,17 +110,36 @@ void add_bound_flags(CLI::App& cmd, BoundFlags& flags) {
   auto* params = cmd.add_option("--max-params", flags.max_params, "largest parameter count");
   macs->excludes(latency)->excludes(params);
   latency->excludes(params);
-  cmd.add_option("--device-name", flags.device_name,
-                 "with --max-latency-ms: the latency measured on this device by `sparsenas latency` "
-                 "(latency/NAME.csv) instead of the run's");
+  auto* device = cmd.add_option("--device-name", flags.device_name,
+                                "with --max-latency-ms: the latency measured on this device by `sparsenas latency` "
+                                "(latency/NAME.csv) instead of the run's");
+  auto* table = cmd.add_option("--latency-table", flags.latency_table,
+                               "with --max-latency-ms: the latency predicted by this table (sparsenas "
+                               "latency-table, made for the run's space and shape) instead of the run's");
+  auto* predicted = cmd.add_flag("--predicted-latency", flags.predicted_latency,
+                                 "with --max-latency-ms: the latency predicted by the table the family was built "
+                                 "with (sparse_space.constraint latency) instead of the run's");
+  device->excludes(table)->excludes(predicted);
+  table->excludes(predicted);
 }
 
 search::FamilyTable family_for_bound(const BoundFlags& flags, const std::filesystem::path& run_dir) {
   const rundir::RunDir run = rundir::open_run(run_dir);
-  if (!flags.device_name) return run.family();
-  SNAS_CHECK(flags.max_latency_ms.has_value(), "--device-name ", *flags.device_name,
-             " selects by a device's latency: give --max-latency-ms with it");
-  return rundir::family_on_device(run, *flags.device_name);
+  if (!flags.device_name && !flags.latency_table && !flags.predicted_latency) return run.family();
+  const std::string flag = flags.device_name     ? "--device-name " + *flags.device_name
+                           : flags.latency_table ? "--latency-table " + *flags.latency_table
+                                                 : std::string("--predicted-latency");
+  SNAS_CHECK(flags.max_latency_ms.has_value(), flag, " selects by latency: give --max-latency-ms with it");
+  if (flags.device_name) return rundir::family_on_device(run, *flags.device_name);
+  if (flags.latency_table) return rundir::family_on_table(run, *flags.latency_table);
+  return run.family().with_predicted_latency("--predicted-latency: " + run.file(rundir::kFamily).string());
+}
+
+std::string latency_source(const BoundFlags& flags, const std::filesystem::path& run_dir) {
+  if (flags.device_name) return rundir::device_latency_path(run_dir, *flags.device_name).string();
+  if (flags.latency_table) return *flags.latency_table;
+  const std::string family = (run_dir / rundir::kFamily).string();
+  return flags.predicted_latency ? family + " (predicted_ms)" : family;
 }
 
 std::optional<std::pair<search::Bound, double>> bound_of(const BoundFlags& flags) {

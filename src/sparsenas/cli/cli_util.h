@@ -92,14 +92,21 @@ std::string field_help(const std::string& key, bool preset_default = false) {
 void add_data_flags(CLI::App& cmd, DataFlags& flags, bool preset_default = false);
 
 /// The bound flags of `search` and `export`: at most one of them may be given.
-/// `--device-name` (with --max-latency-ms) selects by the latency measured on that device by
-/// `sparsenas latency` (latency/NAME.csv) instead of family.csv's.
+/// With --max-latency-ms, the latency is family.csv's (measured in the run) unless one of these
+/// says otherwise (they exclude each other):
+/// `--device-name NAME`: measured on that device by `sparsenas latency` (latency/NAME.csv);
+/// `--latency-table FILE`: predicted by that table (`sparsenas latency-table`) for the run's space;
+/// `--predicted-latency`: predicted by the table the family was built with (a sparse space on a
+/// latency grid, sparse_space.constraint latency: family.csv's predicted_ms).
 struct BoundFlags {
   std::optional<double> max_macs, max_latency_ms, max_params;
   std::optional<std::string> device_name;
+  std::optional<std::string> latency_table;
+  bool predicted_latency = false;
 };
 
-/// Adds --max-macs, --max-latency-ms and --max-params, which exclude each other, and --device-name.
+/// Adds --max-macs, --max-latency-ms and --max-params, which exclude each other, and
+/// --device-name, --latency-table and --predicted-latency, which exclude each other.
 void add_bound_flags(CLI::App& cmd, BoundFlags& flags);
 
 /// The bound given and its limit; nullopt when none was given.
@@ -107,8 +114,13 @@ std::optional<std::pair<search::Bound, double>> bound_of(const BoundFlags& flags
 
 /// The family a bound is looked up in: the run's family.csv, with --device-name the latency
 /// measured on that device (rundir::family_on_device; an unknown device is an error listing the
-/// devices measured). --device-name without --max-latency-ms is an error.
+/// devices measured), with --latency-table the table's prediction (rundir::family_on_table), with
+/// --predicted-latency the recorded prediction (FamilyTable::with_predicted_latency). Any of the
+/// three without --max-latency-ms is an error.
 search::FamilyTable family_for_bound(const BoundFlags& flags, const std::filesystem::path& run_dir);
+/// What the latency of family_for_bound's table comes from, for messages and --json:
+/// "family.csv", "latency/NAME.csv", the table's path, or "family.csv (predicted_ms)".
+std::string latency_source(const BoundFlags& flags, const std::filesystem::path& run_dir);
 
 /// An evaluation as printed by `train` and `eval`: {"top1", "loss", "images", "seconds"}.
 nlohmann::json eval_json(const train::EvalResult& result);

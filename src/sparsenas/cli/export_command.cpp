@@ -58,15 +58,15 @@ void run_export(const ExportFlags& f) {
   SNAS_CHECK(out.parent_path().empty() || fs::is_directory(out.parent_path()), "--out ", out,
              ": the folder ", out.parent_path(), " does not exist");
   const pipeline::RunInfo run = pipeline::read_run(f.run);
-  SNAS_CHECK(!f.bound.device_name || bound, "--device-name selects by a device's latency: give --max-latency-ms "
-             "with it, not --arch");
+  SNAS_CHECK((!f.bound.device_name && !f.bound.latency_table && !f.bound.predicted_latency) || bound,
+             "--device-name, --latency-table and --predicted-latency select by latency: give --max-latency-ms "
+             "with them, not --arch");
   const search::FamilyTable family = family_for_bound(f.bound, run.dir);
   space::Arch arch;
   if (f.arch) {
     arch = run.space.resolve(*f.arch);
   } else {
-    const fs::path source = f.bound.device_name ? rundir::device_latency_path(run.dir, *f.bound.device_name)
-                                                : run.dir / rundir::kFamily;
+    const fs::path source = latency_source(f.bound, run.dir);
     arch = search::lookup(family, bound->first, bound->second, source).arch;
   }
   arch = run.space.canonical(arch);
@@ -120,6 +120,10 @@ void run_export(const ExportFlags& f) {
     if (f.bound.device_name) {
       accuracy["latency_device"] = *f.bound.device_name;
       accuracy["latency_source"] = rundir::device_latency_path(".", *f.bound.device_name).lexically_normal().string();
+    } else if (f.bound.latency_table || f.bound.predicted_latency) {
+      // A latency predicted by a table, not measured.
+      accuracy["latency_source"] = latency_source(f.bound, run.dir);
+      accuracy["latency_predicted"] = true;
     }
   } else {
     // Not a family member: measure it now on the same images as the family stage.

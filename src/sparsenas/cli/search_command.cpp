@@ -43,17 +43,18 @@ void run_search(const SearchFlags& f) {
   SNAS_CHECK(bound, "give one bound: --max-macs, --max-latency-ms or --max-params");
   const rundir::RunDir run = rundir::open_run(f.run);
   const search::FamilyTable family = family_for_bound(f.bound, f.run);
-  const std::filesystem::path source = f.bound.device_name
-                                           ? rundir::device_latency_path(run.path(), *f.bound.device_name)
-                                           : run.file(rundir::kFamily);
+  const std::filesystem::path source = latency_source(f.bound, run.path());
   const search::FamilyRow row = search::lookup(family, bound->first, bound->second, source);
   const double query_us = search::median_query_seconds(family, bound->first, {bound->second}) * 1e6;
   json result = row_json(row);
+  if (!std::isnan(row.predicted_ms)) result["predicted_ms"] = row.predicted_ms;
   result["bound"] = search::to_string(bound->first);
   result["limit"] = bound->second;
   result["query_us"] = query_us;
   result["family_size"] = family.size();
   if (f.bound.device_name) result["device"] = *f.bound.device_name;
+  if (f.bound.latency_table) result["latency_table"] = *f.bound.latency_table;
+  if (f.bound.predicted_latency) result["latency"] = "predicted";
   if (f.json) {
     std::cout << result.dump(2) << std::endl;
   } else {

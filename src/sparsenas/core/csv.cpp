@@ -1,5 +1,6 @@
 #include "sparsenas/core/csv.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -25,6 +26,27 @@ int Table::require_column(const std::string& name) const {
     SNAS_FAIL(source, ":1: the header has no column '", name, "' (got '", columns, "')");
   }
   return c;
+}
+
+std::vector<int> Table::column_positions(const std::vector<std::string>& columns, size_t required) const {
+  std::string listed;
+  for (size_t k = 0; k < columns.size(); ++k) {
+    listed += (k == 0 ? "" : k == required ? " and optionally " : ",") + columns[k];
+  }
+  std::vector<int> position(columns.size(), -1);
+  for (size_t c = 0; c < header.size(); ++c) {
+    const auto it = std::find(columns.begin(), columns.end(), header[c]);
+    SNAS_CHECK(it != columns.end(), source, ":1: column ", c + 1, ": unknown header '", header[c],
+               "'; the columns are ", listed);
+    const size_t k = static_cast<size_t>(it - columns.begin());
+    SNAS_CHECK(position[k] < 0, source, ":1: column ", c + 1, ": header '", header[c], "' appears twice");
+    position[k] = static_cast<int>(c);
+  }
+  for (size_t k = 0; k < required && k < columns.size(); ++k) {
+    SNAS_CHECK(position[k] >= 0, source, ":1: the header lacks the column '", columns[k], "'; the columns are ",
+               listed);
+  }
+  return position;
 }
 
 std::string Table::where(size_t row, int col) const {

@@ -29,6 +29,12 @@ struct Table {
   /// Position of column `name`; throws sparsenas::Error naming the file, the column and the
   /// header's columns when there is none.
   int require_column(const std::string& name) const;
+  /// The header of a table with a fixed set of columns in any order: the position of each of
+  /// `columns` (in that order) in the header, -1 for an optional column that is absent. Every
+  /// header must be one of `columns`, none twice, and the first `required` of `columns` must all be
+  /// present (the rest are optional). Errors name the file, line 1, the column and list the
+  /// columns ("x.csv:1: the header lacks the column 'macs'; the columns are a,b,c").
+  std::vector<int> column_positions(const std::vector<std::string>& columns, size_t required) const;
   /// "file:line, column c (name)" of record `row`'s field `col`, for error messages.
   std::string where(size_t row, int col) const;
 };

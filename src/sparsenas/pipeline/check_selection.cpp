@@ -141,6 +141,9 @@ CheckSelectionResult check_selection(const fs::path& sparse_dir, const fs::path&
 
   // Random networks of each interval: uniform draws from the space (as OFA samples), kept when
   // their MACs fall in the interval, distinct, as many as the interval's selected networks.
+  SNAS_CHECK(!sparse.config.latency(), "check-selection: the sparse space of ", sparse_dir,
+             " was built on a latency grid (sparse_space.constraint latency); check-selection draws random "
+             "networks per MACs interval and supports only MACs grids");
   Rng rng(mix_seed(options.seed, 0x4348'4543'4b00ULL));
   std::vector<space::Arch> archs;
   for (const auto& interval : sparse.intervals) {

@@ -178,7 +178,16 @@ void run_family(RunContext& ctx, StageRecord& rec) {
   const RunConfig& config = ctx.config();
   const auto& d = ctx.splits();
   const space::SearchSpace& sp = ctx.space();
-  const std::vector<space::Arch> archs = search::read_sparse_space(ctx.path(rundir::kSparseSpace)).archs();
+  const search::SparseSpace sparse = search::read_sparse_space(ctx.path(rundir::kSparseSpace));
+  const std::vector<space::Arch> archs = sparse.archs();
+  // A sparse space on a latency grid: each network's predicted latency, kept as family.csv's
+  // predicted_ms column (in network order, as archs()).
+  std::vector<double> predicted_ms;
+  if (sparse.config.latency()) {
+    for (const search::SparseInterval& interval : sparse.intervals) {
+      for (const search::SparseArch& a : interval.archs) predicted_ms.push_back(static_cast<double>(a.latency_us) / 1000.0);
+    }
+  }
   nn::Supernet net = ctx.load_supernet(ctx.path(rundir::kSupernet));
   SubnetEvaluator evaluator(*net, train::bn_recalibration_subset(d.train, config.family.bn_recal_images), d.mean,
                             d.std, config.supernet.bn_recal_batch, config.supernet.eval_batch, ctx.device());
@@ -231,6 +240,7 @@ void run_family(RunContext& ctx, StageRecord& rec) {
     row.arch = arch;
     row.macs = sp.macs(arch);
     row.params = sp.params(arch);
+    if (!predicted_ms.empty()) row.predicted_ms = predicted_ms[i];
     rundir::NetworkCorrectness bits;
     bits.arch = arch;
     train::EvalResult v = evaluator.evaluate(arch, val);

@@ -6,6 +6,7 @@
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/pipeline/stages.h"
 #include "sparsenas/pipeline/teacher_source.h"
+#include "sparsenas/core/hash.h"
 #include "sparsenas/rundir/artifacts.h"
 
 namespace sparsenas::pipeline {
@@ -46,6 +47,14 @@ json grid_section(const RunConfig& c) {
   j["num_intervals"] = c.sparse_space_stage.num_intervals;
   // Added after runs existed (issue 12 item 6): hashed only when on.
   if (c.sparse_space.rerank_pool == 0) j.erase("rerank_pool");
+  // Added after runs existed (issue 14): hashed only with constraint "latency", and then the
+  // table's content (not its path), so that another table reruns the stage and a moved one not.
+  if (c.sparse_space.latency()) {
+    j["latency_table"] = hash_file(c.sparse_space.latency_table);
+  } else {
+    j.erase("constraint");
+    j.erase("latency_table");
+  }
   return j;
 }
 

@@ -53,6 +53,9 @@ RunSummary run_pipeline(const RunConfig& config, const fs::path& dir, const std:
   if (!config.teacher_stage.from.empty()) {
     check_teacher_source(resolve_teacher_source(config.teacher_stage.from), ctx);
   }
+  // So is a latency table (sparse_space.constraint "latency") that is missing, corrupt or made
+  // for another space or shape.
+  ctx.latency();
   fs::create_directories(dir);
   write_json_file(dir / rundir::kConfig, to_json(config));
   nn::configure_cpu_threads(ctx.threads());

@@ -51,11 +51,21 @@ std::optional<train::Teacher> RunContext::load_teacher(const train::TrainConfig&
 search::SparseSpaceConfig RunContext::grid_config() {
   search::SparseSpaceConfig cfg = config_.sparse_space;
   if (config_.sparse_space_stage.num_intervals > 0) {
-    cfg = search::resolved_config(cfg, space());
+    cfg = search::resolved_config(cfg, space(), latency());
     const int64_t n = config_.sparse_space_stage.num_intervals;
     cfg.interval = std::max<int64_t>(1, (cfg.max_macs - cfg.min_macs + n - 1) / n);
   }
   return cfg;
+}
+
+const search::LatencyPredictor* RunContext::latency() {
+  const search::SparseSpaceConfig& c = config_.sparse_space;
+  if (!c.latency()) return nullptr;
+  if (!latency_) {
+    latency_.emplace(search::read_latency_table(c.latency_table), space(),
+                     "sparse_space.latency_table " + c.latency_table);
+  }
+  return &*latency_;
 }
 
 void RunContext::check_stop(const std::string& where) const {

@@ -41,8 +41,12 @@ class RunContext {
   nn::Supernet load_supernet(const std::filesystem::path& checkpoint);
   /// The teacher for a training section: none when its kd_ratio is 0.
   std::optional<train::Teacher> load_teacher(const train::TrainConfig& section);
-  /// The sparse space's MACs grid: sparse_space's range, split into num_intervals when set.
+  /// The sparse space's grid: sparse_space's range, split into num_intervals when set (MACs, or
+  /// microseconds of predicted latency with sparse_space.constraint "latency").
   search::SparseSpaceConfig grid_config();
+  /// sparse_space.constraint "latency": the table sparse_space.latency_table compiled for the
+  /// space (read and checked on first use); nullptr with "macs".
+  const search::LatencyPredictor* latency();
 
   /// Throws Interrupted when a stop was requested ("interrupted during <where>; rerun ...").
   void check_stop(const std::string& where) const;
@@ -52,6 +56,7 @@ class RunContext {
   std::filesystem::path dir_;
   std::optional<data::Splits> splits_;
   std::optional<space::SearchSpace> space_;
+  std::optional<search::LatencyPredictor> latency_;
 };
 
 }  // namespace sparsenas::pipeline

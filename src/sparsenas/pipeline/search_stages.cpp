@@ -32,8 +32,9 @@ nlohmann::json list_metrics(const search::SparseSpace& list) {
 void run_predictor(RunContext& ctx, StageRecord& rec) {
   const auto pairs = predictor::PairsDataset::read_csv(ctx.path(rundir::kPairs), &ctx.space());
   // Ranking objectives rank within the sparse space's MACs intervals (below and above the range:
-  // one group each).
-  const auto grid = search::resolved_config(ctx.grid_config(), ctx.space());
+  // one group each). A sparse space on a latency grid: within the default MACs intervals.
+  const auto grid = ctx.config().sparse_space.latency() ? search::resolved_config({}, ctx.space())
+                                                        : search::resolved_config(ctx.grid_config(), ctx.space());
   const int64_t num_intervals = search::MacsRange{grid.min_macs, grid.max_macs, grid.interval}.num_intervals();
   const MacsGroupFn interval_of = [grid, num_intervals](int64_t macs) {
     if (macs < grid.min_macs) return int64_t{-1};
@@ -70,7 +71,8 @@ void run_sparse_space(RunContext& ctx, StageRecord& rec, int64_t top_k, const se
   cfg.evolution = evolution;
   if (rerank_on.empty()) cfg.rerank_pool = 0;
   const search::FitnessFn fitness = [&early](const std::vector<space::Arch>& archs) { return early.predict(archs); };
-  const auto resolved = search::resolved_config(cfg, sp);
+  const search::LatencyPredictor* latency = ctx.latency();
+  const auto resolved = search::resolved_config(cfg, sp, latency);
   const int64_t num_intervals =
       search::MacsRange{resolved.min_macs, resolved.max_macs, resolved.interval}.num_intervals();
   Progress progress("sparse space", num_intervals, "interval");
@@ -89,7 +91,7 @@ void run_sparse_space(RunContext& ctx, StageRecord& rec, int64_t top_k, const se
       search::build_sparse_space(sp, fitness, cfg, [&](const search::IntervalProgress& p) {
         progress.step(1, std::to_string(p.num_archs) + " nets");
         ctx.check_stop("the sparse-space search");
-      }, measure);
+      }, measure, latency);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   progress.finish();
   search::write_sparse_space(ctx.path(rundir::kSparseSpace), sparse);
@@ -98,17 +100,18 @@ void run_sparse_space(RunContext& ctx, StageRecord& rec, int64_t top_k, const se
   rec.metrics["seconds"] = seconds;
   rec.metrics["seconds_per_interval"] = seconds / std::max<int64_t>(1, num_intervals);
   if (cfg.rerank_pool > 0) rec.metrics["rerank_pool"] = cfg.rerank_pool;
+  if (latency) rec.metrics["constraint"] = cfg.constraint;
   SNAS_LOG(INFO) << "sparse space: " << sparse.size() << " networks in " << sparse.intervals.size()
                  << " intervals (" << sparse.unreachable.size() << " unreachable), " << seconds << " s";
   if (!sparse.unreachable.empty()) {
-    SNAS_LOG(WARN) << sparse.unreachable.size() << " MACs intervals hold no network of the space (listed in "
+    SNAS_LOG(WARN) << sparse.unreachable.size() << (latency ? " latency" : " MACs") << " intervals hold no network of the space (listed in "
                    << "sparse_space.json and report.md)";
   }
 }
 
 void run_family_list(RunContext& ctx, StageRecord& rec) {
   const space::SearchSpace compofa = space::SearchSpace::from_name("compofa", ctx.space_options());
-  const search::SparseSpace list = search::sparse_space_from_list(ctx.space(), compofa.enumerate(), ctx.grid_config());
+  const search::SparseSpace list = search::sparse_space_from_list(ctx.space(), compofa.enumerate(), ctx.grid_config(), ctx.latency());
   search::write_sparse_space(ctx.path(rundir::kSparseSpace), list);
   rec.metrics = list_metrics(list);
 }
@@ -116,7 +119,7 @@ void run_family_list(RunContext& ctx, StageRecord& rec) {
 void run_subspace(RunContext& ctx, StageRecord& rec) {
   Rng rng(mix_seed(ctx.config().random_subspace.seed, 0x5355'4253'5041'4345ULL));
   const std::vector<space::Arch> archs = ctx.space().sample_distinct(ctx.config().random_subspace.networks, rng);
-  const search::SparseSpace list = search::sparse_space_from_list(ctx.space(), archs, ctx.grid_config());
+  const search::SparseSpace list = search::sparse_space_from_list(ctx.space(), archs, ctx.grid_config(), ctx.latency());
   search::write_sparse_space(ctx.path(rundir::kSparseSpace), list);
   rec.metrics = list_metrics(list);
 }

@@ -103,7 +103,8 @@ Grid make_grid(const std::vector<Run>& runs, const Run& reference) {
     }
   }
   Grid g;
-  if (reference.sparse) {
+  // A sparse space on a latency grid (constraint latency) has no MACs grid to borrow.
+  if (reference.sparse && !reference.sparse->config.latency()) {
     g.min_macs = reference.sparse->config.min_macs;
     g.interval = std::max<int64_t>(1, reference.sparse->config.interval);
   } else {

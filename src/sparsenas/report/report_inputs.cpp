@@ -125,7 +125,15 @@ Inputs load_inputs(const fs::path& run_dir, std::vector<std::string>& warnings) 
                             warnings, [](const rundir::RunDir& r) { return r.family(); });
   if (in.family) {
     for (const std::string& device : rundir::measured_devices(run_dir)) {
-      in.devices.emplace_back(device, rundir::family_on_device(run, device));
+      // A corrupt file is an error naming it; a device measured on an earlier family (the family
+      // stage ran again since, e.g. on a latency grid) is left out with a warning.
+      const fs::path path = rundir::device_latency_path(run_dir, device);
+      const std::vector<rundir::LatencyRow> rows = rundir::read_latency_csv(path);
+      try {
+        in.devices.emplace_back(device, rundir::family_with_latency(*in.family, rows, path.string()));
+      } catch (const Error& e) {
+        warnings.push_back("the accuracy against latency on device " + device + " is left out: " + e.what());
+      }
     }
   }
   // Every training stage of the manifest (the baselines have other phases), else the

@@ -398,19 +398,22 @@ void write_best_networks(std::ostream& md, const Inputs& in, const PlotNotes& no
   }
   const search::FamilyTable& family = *in.family;
   const auto [lo, hi] = macs_range(family);
-  md << "| MACs bound (M) | MACs (M) | params (M) | latency (ms) | val top-1 (%) | "
-        "test top-1 (%) |\n|---:|---:|---:|---:|---:|---:|\n";
+  // A family built on a latency grid (sparse_space.constraint latency): its predicted latency too.
+  const bool predicted = family.has_predicted_latency();
+  md << "| MACs bound (M) | MACs (M) | params (M) | latency (ms) | "
+     << (predicted ? "predicted latency (ms) | " : "") << "val top-1 (%) | test top-1 (%) |\n|---:|---:|---:|---:|"
+     << (predicted ? "---:|" : "") << "---:|---:|\n";
   std::vector<std::string> archs;
   for (int k = 1; k <= 5; ++k) {
     const double limit = lo + (static_cast<double>(hi) - lo) * k / 5.0;
     const auto row = family.best_within(search::Bound::kMacs, limit);
     if (!row) {
-      md << "| " << millions(limit) << " | none | | | | |\n";
+      md << "| " << millions(limit) << " | none | | | | |" << (predicted ? " |" : "") << "\n";
       continue;
     }
     md << "| " << millions(limit) << " | " << millions(static_cast<double>(row->macs)) << " | "
        << millions(static_cast<double>(row->params)) << " | " << fixed(row->latency_ms, 2) << " | "
-       << format_percent(row->val_top1) << " | " << format_percent(row->test_top1) << " |\n";
+       << (predicted ? fixed(row->predicted_ms, 3) + " | " : "") << format_percent(row->val_top1) << " | " << format_percent(row->test_top1) << " |\n";
     archs.push_back("- <= " + millions(limit) + "M: `" + row->arch.to_string() + "`");
   }
   if (teacher_val || teacher_test) {
@@ -419,14 +422,18 @@ void write_best_networks(std::ostream& md, const Inputs& in, const PlotNotes& no
       macs = millions(static_cast<double>(in.space->macs(in.space->max_arch())));
       params = millions(static_cast<double>(in.space->params(in.space->max_arch())));
     }
-    md << "| teacher (largest) | " << macs << " | " << params << " | | "
+    md << "| teacher (largest) | " << macs << " | " << params << " | | " << (predicted ? "| " : "")
        << format_percent(teacher_val.value_or(kNaN)) << " | "
        << format_percent(teacher_test.value_or(kNaN)) << " |\n";
   }
   md << "\nThe most accurate network by validation top-1 (the test set is never used to "
         "select) among the "
      << family.size() << " networks of `family.csv` within each bound, at 5 evenly spaced points "
-     << "of the family's MACs range. " << teacher_line << "\n\nArchitectures (OFA keys):\n\n"
+     << "of the family's MACs range. "
+     << (predicted ? "Predicted latency: by the latency table the sparse space was built with "
+                     "(`family.csv` predicted_ms). "
+                   : "")
+     << teacher_line << "\n\nArchitectures (OFA keys):\n\n"
      << join(archs, "\n") << "\n\n";
   const search::FamilyRow& best =
       family.rows()[*family.best_index_within(search::Bound::kMacs, static_cast<double>(hi))];
@@ -470,11 +477,16 @@ void write_sparse_space(std::ostream& md, const Inputs& in) {
   const search::SparseSpace& s = *in.sparse;
   const int64_t total =
       search::MacsRange{s.config.min_macs, s.config.max_macs, s.config.interval}.num_intervals();
+  // The intervals' unit: MACs, or microseconds of the latency a table predicts.
+  const std::string unit = s.config.latency() ? " us" : " MACs";
   md << "| | |\n|---|---|\n"
-     << "| networks | " << format_count(s.size()) << " |\n"
-     << "| intervals | " << format_count(total) << " of " << format_count(s.config.interval)
-     << " MACs, from " << format_count(s.config.min_macs) << " to "
-     << format_count(s.config.max_macs) << " MACs |\n"
+     << "| networks | " << format_count(s.size()) << " |\n";
+  if (s.config.latency()) {
+    md << "| constraint | predicted latency (table `" << s.config.latency_table << "`) |\n";
+  }
+  md << "| intervals | " << format_count(total) << " of " << format_count(s.config.interval)
+     << unit << ", from " << format_count(s.config.min_macs) << " to "
+     << format_count(s.config.max_macs) << unit << " |\n"
      << "| intervals with networks | " << format_count(static_cast<int64_t>(s.intervals.size()))
      << " |\n"
      << "| unreachable intervals | " << format_count(static_cast<int64_t>(s.unreachable.size()))
@@ -510,8 +522,8 @@ void write_sparse_space(std::ostream& md, const Inputs& in) {
       ranges.push_back({u.min_macs, u.max_macs, 1, u.index});
     }
   }
-  md << "Unreachable intervals (no network of the space found there), as MACs ranges [from, "
-        "to):\n\n";
+  md << "Unreachable intervals (no network of the space found there), as "
+     << (s.config.latency() ? "predicted-latency (us)" : "MACs") << " ranges [from, to):\n\n";
   for (size_t i = 0; i < ranges.size() && i < kMaxListedRanges; ++i) {
     md << "- " << format_count(ranges[i].min_macs) << " to " << format_count(ranges[i].max_macs)
        << " (" << ranges[i].count << (ranges[i].count == 1 ? " interval" : " intervals") << ")\n";

@@ -12,6 +12,9 @@
 #include "sparsenas/core/fs.h"
 #include "sparsenas/rundir/artifacts.h"
 #include "sparsenas/rundir/run_dir.h"
+#include "sparsenas/search/latency_table.h"
+#include "sparsenas/search/sparse_space.h"
+#include "sparsenas/space/search_space.h"
 
 namespace sparsenas::rundir {
 
@@ -45,20 +48,9 @@ LatencyStats latency_stats(std::vector<double> times) {
 
 std::vector<LatencyRow> parse_latency_csv(const std::string& text, const std::string& source) {
   const csv::Table t = csv::parse(text, source);
-  std::array<int, kColumns.size()> position{};
-  position.fill(-1);
-  for (size_t c = 0; c < t.header.size(); ++c) {
-    const auto it = std::find(kColumns.begin(), kColumns.end(), t.header[c]);
-    SNAS_CHECK(it != kColumns.end(), source, ":1: column ", c + 1, ": unknown header '", t.header[c],
-               "'; the columns are ", header_line());
-    const size_t k = static_cast<size_t>(it - kColumns.begin());
-    SNAS_CHECK(position[k] < 0, source, ":1: column ", c + 1, ": header '", t.header[c], "' appears twice");
-    position[k] = static_cast<int>(c);
-  }
-  for (size_t k = 0; k < kColumns.size(); ++k) {
-    SNAS_CHECK(position[k] >= 0, source, ":1: the header lacks the column '", kColumns[k], "'; the columns are ",
-               header_line());
-  }
+  // Exactly the columns of kColumns, in any order.
+  const std::vector<int> position =
+      t.column_positions(std::vector<std::string>(kColumns.begin(), kColumns.end()), kColumns.size());
   std::vector<LatencyRow> rows;
   for (size_t r = 0; r < t.rows.size(); ++r) {
     auto cell = [&](Column k) -> const std::string& { return t.rows[r][position[k]]; };
@@ -207,6 +199,18 @@ search::FamilyTable family_on_device(const RunDir& run, const std::string& devic
     SNAS_FAIL("--device-name ", device, ": unknown device in ", run.path(), "; the devices measured are ", list);
   }
   return family_with_latency(run.family(), read_latency_csv(path), path.string());
+}
+
+search::FamilyTable family_on_table(const RunDir& run, const fs::path& table_path) {
+  SNAS_CHECK(fs::is_regular_file(table_path), "--latency-table ", table_path, ": no such file");
+  const search::LatencyTable table = search::read_latency_table(table_path);
+  const space::SearchSpace sp(run.sparse_space().space);
+  const std::string source = "--latency-table " + table_path.string();
+  // Every part of every network of the space present, not only the family's (one check).
+  (void)search::LatencyPredictor(table, sp, source);
+  std::vector<search::FamilyRow> rows = run.family().rows();
+  for (search::FamilyRow& row : rows) row.latency_ms = table.predict_ms(sp, row.arch, source);
+  return search::FamilyTable(std::move(rows));
 }
 
 }  // namespace sparsenas::rundir

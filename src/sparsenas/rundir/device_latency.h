@@ -82,4 +82,10 @@ search::FamilyTable family_with_latency(const search::FamilyTable& family, const
 /// device is an error that lists the devices measured (or says none was, and how to measure).
 search::FamilyTable family_on_device(const RunDir& run, const std::string& device);
 
+/// The run's family with each row's latency_ms replaced by the latency the table at `table`
+/// predicts (LatencyTable::predict_ms; `sparsenas latency-table`). A missing or corrupt table, or
+/// one made for another space or shape than the run's (sparse_space.json's space), is an error
+/// naming the table and what differs.
+search::FamilyTable family_on_table(const RunDir& run, const std::filesystem::path& table);
+
 }  // namespace sparsenas::rundir

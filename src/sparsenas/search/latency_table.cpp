@@ -1,5 +1,6 @@
 #include "sparsenas/search/latency_table.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <sstream>
@@ -104,6 +105,109 @@ double LatencyTable::predict_ms(const space::SearchSpace& sp, const space::Arch&
     total += it->second;
   }
   return total;
+}
+
+LatencyPredictor::LatencyPredictor(const LatencyTable& table, const space::SearchSpace& sp, std::string source)
+    : space_(std::make_shared<const space::SearchSpace>(sp)), source_(std::move(source)) {
+  table.check_space(sp, source_);
+  auto entry = [&](const std::string& key) {
+    const auto it = table.entries.find(key);
+    SNAS_CHECK(it != table.entries.end(), source_, ": the latency table has no entry '", key,
+               "'; it is incomplete: build it again with sparsenas latency-table");
+    return it->second;
+  };
+  stem_ms_ = entry(kStem);
+  head_ms_ = entry(kHead);
+  const std::vector<int> sizes = input_sizes(sp);
+  for (int slot = 0; slot < sp.num_slots(); ++slot) {
+    const space::StageSpec& st = sp.spec().stages[sp.blocks()[slot].stage];
+    Slot s;
+    s.kernels = st.kernels;
+    s.expands = st.expands;
+    s.expands.insert(s.expands.end(), st.coupled_expands.begin(), st.coupled_expands.end());
+    for (int k : s.kernels) {
+      for (int e : s.expands) s.ms.push_back(entry(block_key(sp, slot, k, e, sizes[slot])));
+    }
+    slots_.push_back(std::move(s));
+  }
+  fastest_ = extreme(false);
+  slowest_ = extreme(true);
+}
+
+double LatencyPredictor::slot_ms(int slot, int kernel, int expand) const {
+  const Slot& s = slots_[static_cast<size_t>(slot)];
+  const auto k = std::find(s.kernels.begin(), s.kernels.end(), kernel);
+  const auto e = std::find(s.expands.begin(), s.expands.end(), expand);
+  SNAS_CHECK(k != s.kernels.end() && e != s.expands.end(), "LatencyPredictor: slot ", slot, " has no choice k",
+             kernel, " e", expand);
+  return s.ms[static_cast<size_t>(k - s.kernels.begin()) * s.expands.size() +
+              static_cast<size_t>(e - s.expands.begin())];
+}
+
+int64_t LatencyPredictor::micros(const space::Arch& arch) const {
+  const space::SearchSpace& sp = *space_;
+  SNAS_CHECK(static_cast<int>(arch.kernel_sizes.size()) == sp.num_slots() &&
+                 static_cast<int>(arch.expand_ratios.size()) == sp.num_slots() &&
+                 static_cast<int>(arch.depths.size()) == sp.num_stages(),
+             "LatencyPredictor: ", arch.to_string(), " is not a network of space ", sp.name());
+  double total = stem_ms_;
+  for (int slot = 0; slot < sp.num_slots(); ++slot) {
+    if (!sp.is_active(arch, slot)) continue;
+    total += slot_ms(slot, arch.kernel_sizes[slot], arch.expand_ratios[slot]);
+  }
+  total += head_ms_;
+  return std::llround(total * 1000.0);
+}
+
+std::function<int64_t(const space::Arch&)> LatencyPredictor::efficiency() const {
+  return [self = *this](const space::Arch& arch) { return self.micros(arch); };
+}
+
+space::Arch LatencyPredictor::extreme(bool slowest) const {
+  const space::SearchSpace& sp = *space_;
+  // The prediction is stem + head + a sum over stages; each stage's part depends only on its depth
+  // and its active slots' choices, so each stage is optimised alone.
+  space::Arch out = sp.min_arch();
+  auto better = [slowest](double a, double b) { return slowest ? a > b : a < b; };
+  for (int stage = 0; stage < sp.num_stages(); ++stage) {
+    const space::StageSpec& st = sp.spec().stages[stage];
+    const int offset = sp.stage_offset(stage);
+    bool have = false;
+    double best_ms = 0.0;
+    space::Arch best = out;
+    for (size_t di = 0; di < st.depths.size(); ++di) {
+      const int depth = st.depths[di];
+      space::Arch a = out;
+      a.depths[stage] = depth;
+      double ms = 0.0;
+      for (int i = 0; i < depth; ++i) {
+        const int slot = offset + i;
+        const std::vector<int> expands =
+            st.coupled_expands.empty() ? st.expands : std::vector<int>{st.coupled_expands[di]};
+        bool have_choice = false;
+        double choice_ms = 0.0;
+        for (int k : st.kernels) {
+          for (int e : expands) {
+            const double v = slot_ms(slot, k, e);
+            if (!have_choice || better(v, choice_ms)) {
+              have_choice = true;
+              choice_ms = v;
+              a.kernel_sizes[slot] = k;
+              a.expand_ratios[slot] = e;
+            }
+          }
+        }
+        ms += choice_ms;
+      }
+      if (!have || better(ms, best_ms)) {
+        have = true;
+        best_ms = ms;
+        best = a;
+      }
+    }
+    out = best;
+  }
+  return sp.canonical(out);
 }
 
 json to_json(const LatencyTable& t) {

@@ -7,12 +7,15 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "sparsenas/space/arch.h"
 #include "sparsenas/space/search_space.h"
 
 namespace sparsenas::search {
@@ -71,6 +74,52 @@ struct LatencyTable {
   /// Predicted latency of `arch` in ms: the sum of its parts' entries. A part not in the table
   /// is an error naming `source` and the key (the table is incomplete: build it again).
   double predict_ms(const space::SearchSpace& space, const space::Arch& arch, const std::string& source) const;
+};
+
+/// A table compiled for one space: a network's predicted latency in integer microseconds without
+/// building keys, for searches that ask it for every candidate (the efficiency of a sparse space
+/// built on a latency grid, `sparse_space.constraint` "latency").
+///
+/// Example:
+/// ```
+/// const LatencyPredictor latency(read_latency_table("lut.json"), space, "lut.json");
+/// const int64_t us = latency.micros(space.max_arch());   // == llround(1000 * predict_ms(...))
+/// run_evolution(space, fitness, Constraint{800, 900}, config, latency.efficiency());
+/// ```
+class LatencyPredictor {
+ public:
+  /// Checks `table` against `space` (LatencyTable::check_space) and that it has an entry for every
+  /// part of every network of the space (block_configs); errors name `source` and what differs or
+  /// is missing.
+  LatencyPredictor(const LatencyTable& table, const space::SearchSpace& space, std::string source);
+
+  /// llround(1000 * table.predict_ms(space, arch, source)): the parts' milliseconds are summed in
+  /// the same order (stem, active blocks by slot, head), so the value is the same to the bit.
+  /// `arch` must be a member (only its vector sizes are checked).
+  int64_t micros(const space::Arch& arch) const;
+  /// micros as a search::EfficiencyFn (holds a copy of this predictor).
+  std::function<int64_t(const space::Arch&)> efficiency() const;
+
+  /// The canonical networks of the space with the smallest and the largest predicted latency
+  /// (exact: the prediction is a sum over stages, each minimised or maximised over its depth and
+  /// its active slots' choices; ties go to the first choice in the stage's lists).
+  const space::Arch& fastest() const { return fastest_; }
+  const space::Arch& slowest() const { return slowest_; }
+  const std::string& source() const { return source_; }
+
+ private:
+  struct Slot {
+    std::vector<int> kernels, expands;  // the stage's choices (expands with coupled_expands)
+    std::vector<double> ms;             // [kernel index * expands.size() + expand index]
+  };
+  double slot_ms(int slot, int kernel, int expand) const;
+  space::Arch extreme(bool slowest) const;
+
+  std::shared_ptr<const space::SearchSpace> space_;
+  std::string source_;
+  double stem_ms_ = 0.0, head_ms_ = 0.0;
+  std::vector<Slot> slots_;
+  space::Arch fastest_, slowest_;
 };
 
 nlohmann::json to_json(const LatencyTable& table);

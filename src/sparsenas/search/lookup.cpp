@@ -16,13 +16,16 @@ namespace sparsenas::search {
 
 namespace {
 
-constexpr std::array<const char*, 6> kColumns = {"arch",       "macs",     "params",
-                                                 "latency_ms", "val_top1", "test_top1"};
-enum Column { kArch, kMacs, kParams, kLatency, kVal, kTest };
+constexpr std::array<const char*, 7> kColumns = {"arch",     "macs",      "params",      "latency_ms",
+                                                 "val_top1", "test_top1", "predicted_ms"};
+enum Column { kArch, kMacs, kParams, kLatency, kVal, kTest, kPredicted };
+constexpr size_t kRequiredColumns = 6;  // all but predicted_ms
 
-std::string header_line() {
+std::string header_line(bool predicted = false) {
   std::string out;
-  for (const char* name : kColumns) out += (out.empty() ? "" : ",") + std::string(name);
+  for (size_t k = 0; k < (predicted ? kColumns.size() : kRequiredColumns); ++k) {
+    out += (out.empty() ? "" : ",") + std::string(kColumns[k]);
+  }
   return out;
 }
 
@@ -69,6 +72,8 @@ FamilyTable::FamilyTable(std::vector<FamilyRow> rows) : rows_(std::move(rows)) {
     SNAS_CHECK(std::isnan(r.latency_ms) || (r.latency_ms >= 0 && std::isfinite(r.latency_ms)),
                "family row ", i, ": latency_ms must be >= 0 or empty (not measured), got ",
                r.latency_ms);
+    SNAS_CHECK(std::isnan(r.predicted_ms) || (r.predicted_ms >= 0 && std::isfinite(r.predicted_ms)), "family row ",
+               i, ": predicted_ms must be >= 0 or empty (not predicted), got ", r.predicted_ms);
   }
   for (Bound bound : {Bound::kMacs, Bound::kLatencyMs, Bound::kParams}) {
     std::vector<std::pair<double, int64_t>> order;
@@ -86,6 +91,19 @@ FamilyTable::FamilyTable(std::vector<FamilyRow> rows) : rows_(std::move(rows)) {
       index.best.push_back(take ? row : index.best.back());
     }
   }
+}
+
+bool FamilyTable::has_predicted_latency() const {
+  return std::any_of(rows_.begin(), rows_.end(), [](const FamilyRow& r) { return !std::isnan(r.predicted_ms); });
+}
+
+FamilyTable FamilyTable::with_predicted_latency(const std::string& source) const {
+  SNAS_CHECK(has_predicted_latency(), source,
+             " has no predicted latency (its family was built on a MACs grid, sparse_space.constraint macs): "
+             "give a latency table (--latency-table) or a measured device (--device-name)");
+  std::vector<FamilyRow> rows = rows_;
+  for (FamilyRow& r : rows) r.latency_ms = r.predicted_ms;
+  return FamilyTable(std::move(rows));
 }
 
 std::optional<int64_t> FamilyTable::best_index_within(Bound bound, double limit) const {
@@ -151,21 +169,9 @@ double median_query_seconds(const FamilyTable& family, Bound bound, const std::v
 
 FamilyTable FamilyTable::parse_csv(const std::string& text, const std::string& source) {
   const csv::Table t = csv::parse(text, source);
-  // Exactly the columns of kColumns, in any order.
-  std::array<int, kColumns.size()> position{};
-  position.fill(-1);
-  for (size_t c = 0; c < t.header.size(); ++c) {
-    const auto it = std::find(kColumns.begin(), kColumns.end(), t.header[c]);
-    SNAS_CHECK(it != kColumns.end(), source, ":1: column ", c + 1, ": unknown header '", t.header[c],
-               "'; the columns are ", header_line());
-    const size_t k = static_cast<size_t>(it - kColumns.begin());
-    SNAS_CHECK(position[k] < 0, source, ":1: column ", c + 1, ": header '", t.header[c], "' appears twice");
-    position[k] = static_cast<int>(c);
-  }
-  for (size_t k = 0; k < kColumns.size(); ++k) {
-    SNAS_CHECK(position[k] >= 0, source, ":1: the header lacks the column '", kColumns[k], "'; the columns are ",
-               header_line());
-  }
+  // The columns of kColumns in any order, predicted_ms optional.
+  const std::vector<int> position =
+      t.column_positions(std::vector<std::string>(kColumns.begin(), kColumns.end()), kRequiredColumns);
   std::vector<FamilyRow> rows;
   for (size_t r = 0; r < t.rows.size(); ++r) {
     auto cell = [&](Column k) -> const std::string& { return t.rows[r][position[k]]; };
@@ -182,6 +188,11 @@ FamilyTable FamilyTable::parse_csv(const std::string& text, const std::string& s
     row.latency_ms = csv::parse_number(cell(kLatency), at(kLatency), /*allow_nan=*/true);
     row.val_top1 = csv::parse_number(cell(kVal), at(kVal));
     row.test_top1 = csv::parse_number(cell(kTest), at(kTest), /*allow_nan=*/true);
+    if (position[kPredicted] >= 0) {
+      row.predicted_ms = csv::parse_number(cell(kPredicted), at(kPredicted), /*allow_nan=*/true);
+      SNAS_CHECK(std::isnan(row.predicted_ms) || row.predicted_ms >= 0, at(kPredicted),
+                 ": must be >= 0 or empty, got ", cell(kPredicted));
+    }
     SNAS_CHECK(row.macs >= 0, at(kMacs), ": must be >= 0, got ", row.macs);
     SNAS_CHECK(row.params >= 0, at(kParams), ": must be >= 0, got ", row.params);
     SNAS_CHECK(std::isnan(row.latency_ms) || row.latency_ms >= 0, at(kLatency), ": must be >= 0 or empty, got ",
@@ -196,10 +207,14 @@ FamilyTable FamilyTable::read_csv(const std::filesystem::path& path) {
 }
 
 std::string FamilyTable::to_csv() const {
-  std::string out = header_line() + "\n";
+  const bool predicted = has_predicted_latency();
+  std::string out = header_line(predicted) + "\n";
   for (const FamilyRow& r : rows_) {
-    out += csv::record({csv::quote(r.arch.to_string()), std::to_string(r.macs), std::to_string(r.params),
-                        csv::shortest(r.latency_ms), csv::shortest(r.val_top1), csv::shortest(r.test_top1)});
+    std::vector<std::string> fields = {csv::quote(r.arch.to_string()), std::to_string(r.macs),
+                                       std::to_string(r.params),       csv::shortest(r.latency_ms),
+                                       csv::shortest(r.val_top1),      csv::shortest(r.test_top1)};
+    if (predicted) fields.push_back(csv::shortest(r.predicted_ms));
+    out += csv::record(fields);
   }
   return out;
 }

@@ -34,6 +34,9 @@ struct FamilyRow {
   double val_top1 = 0.0;  ///< validation top-1 (selection), as `train::evaluate` reports: in [0, 1]
   /// Test top-1 (reported, never used to select); NaN when not evaluated.
   double test_top1 = std::numeric_limits<double>::quiet_NaN();
+  /// Latency in milliseconds predicted by the latency table of a sparse space built on a latency
+  /// grid (sparse_space.constraint "latency"); NaN otherwise.
+  double predicted_ms = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// The evaluated family with an index per bound kind, so that a query is one binary search.
@@ -46,10 +49,14 @@ struct FamilyRow {
 /// `arch` is the compact JSON of the architecture (OFA keys) quoted with doubled quotes; the
 /// columns may come in any order but all six must be present and no other; `latency_ms` and
 /// `test_top1` may be empty (not measured). Numbers are written in their shortest round-trip form.
+/// A seventh column, `predicted_ms`, is written only when some row has a predicted latency (a
+/// family built on a latency grid) and may then be empty for a row; a file without it reads as
+/// NaN predictions.
 class FamilyTable {
  public:
   FamilyTable() = default;
-  /// Checks every row (val_top1 finite, macs and params >= 0, latency_ms >= 0 or NaN) and builds
+  /// Checks every row (val_top1 finite, macs and params >= 0, latency_ms and predicted_ms >= 0 or
+  /// NaN) and builds
   /// the indexes: O(n log n).
   explicit FamilyTable(std::vector<FamilyRow> rows);
 
@@ -62,6 +69,12 @@ class FamilyTable {
   void write_csv(const std::filesystem::path& path) const;
 
   const std::vector<FamilyRow>& rows() const { return rows_; }
+  /// Whether some row has a predicted latency (the family was built on a latency grid).
+  bool has_predicted_latency() const;
+  /// This family with each row's latency_ms replaced by its predicted_ms, so that a latency bound
+  /// selects by the prediction. Throws naming `source` when no row has a prediction (the family
+  /// was built on a MACs grid: give a latency table).
+  FamilyTable with_predicted_latency(const std::string& source) const;
   int64_t size() const { return static_cast<int64_t>(rows_.size()); }
 
   /// Index in rows() of the row with the highest val_top1 among those whose `bound` value is <=

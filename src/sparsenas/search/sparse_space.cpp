@@ -47,10 +47,17 @@ int64_t MacsRange::num_intervals() const {
 }
 
 MacsRange default_macs_range(const space::SearchSpace& space) {
+  return scaled_paper_range(space.macs(space.min_arch()), space.macs(space.max_arch()));
+}
+
+MacsRange default_latency_range(const LatencyPredictor& latency) {
+  return scaled_paper_range(latency.micros(latency.fastest()), latency.micros(latency.slowest()));
+}
+
+MacsRange scaled_paper_range(int64_t lo, int64_t hi) {
   const space::SearchSpace reference(space::builtin_spec("ofa-mbv3"));  // 224x224x3, 1000 classes
   const double r_lo = static_cast<double>(reference.macs(reference.min_arch()));
   const double r_hi = static_cast<double>(reference.macs(reference.max_arch()));
-  const int64_t lo = space.macs(space.min_arch()), hi = space.macs(space.max_arch());
   const double scale = static_cast<double>(hi - lo) / (r_hi - r_lo);
   MacsRange range;
   range.interval = std::max<int64_t>(1, std::llround(kPaperIntervalMacs * scale));
@@ -66,20 +73,49 @@ void SparseSpaceConfig::validate() const {
              "SparseSpaceConfig.min_macs must be < max_macs, got ", min_macs, " and ", max_macs);
   SNAS_CHECK(rerank_pool == 0 || rerank_pool > top_k,
              "SparseSpaceConfig.rerank_pool must be 0 (off) or > top_k (", top_k, "), got ", rerank_pool);
+  SNAS_CHECK(!latency() || !latency_table.empty(),
+             "SparseSpaceConfig.latency_table must name a latency table (sparsenas latency-table --out) with "
+             "constraint \"latency\", got none");
+  SNAS_CHECK(latency() || latency_table.empty(), "SparseSpaceConfig.latency_table is used only with constraint \"",
+             kConstraintLatency, "\", got \"", latency_table, "\" with constraint \"", constraint, "\"");
 }
 
 void to_json(json& j, const SparseSpaceConfig& c) { j = config_fields::to_json(c); }
+
+namespace {
+
+// The config as sparse_space.json holds it: the latency keys only with constraint "latency", so a
+// MACs sparse space is written as before they existed.
+json file_config_json(const SparseSpaceConfig& c) {
+  json j = c;
+  if (!c.latency()) {
+    j.erase("constraint");
+    j.erase("latency_table");
+  }
+  return j;
+}
+
+const LatencyPredictor* required_latency(const SparseSpaceConfig& c, const LatencyPredictor* latency,
+                                         const char* where) {
+  if (!c.latency()) return nullptr;
+  SNAS_CHECK(latency != nullptr, where, ": constraint \"latency\" needs the latency table's predictor (",
+             c.latency_table, ")");
+  return latency;
+}
+
+}  // namespace
 
 void from_json(const json& j, SparseSpaceConfig& c) {
   config_fields::read(j, c, SparseSpaceConfig::kName);
 }
 
-SparseSpaceConfig resolved_config(const SparseSpaceConfig& config,
-                                  const space::SearchSpace& space) {
+SparseSpaceConfig resolved_config(const SparseSpaceConfig& config, const space::SearchSpace& space,
+                                  const LatencyPredictor* latency) {
   config.validate();
+  latency = required_latency(config, latency, "resolved_config");
   SparseSpaceConfig out = config;
   if (out.min_macs == 0 || out.max_macs == 0 || out.interval == 0) {
-    const MacsRange range = default_macs_range(space);
+    const MacsRange range = latency ? default_latency_range(*latency) : default_macs_range(space);
     if (out.min_macs == 0) out.min_macs = range.min_macs;
     if (out.max_macs == 0) out.max_macs = range.max_macs;
     if (out.interval == 0) out.interval = range.interval;
@@ -114,7 +150,7 @@ int64_t SparseSpace::size() const {
 void to_json(json& j, const SparseSpace& s) {
   j = json::object();
   j["space"] = space::to_json(s.space);
-  j["config"] = s.config;
+  j["config"] = file_config_json(s.config);
   j["num_evaluations"] = s.num_evaluations;
   j["size"] = s.size();
   j["intervals"] = json::array();
@@ -125,6 +161,7 @@ void to_json(json& j, const SparseSpace& s) {
     for (const SparseArch& a : interval.archs) {
       json arch{{"arch", space::to_json(a.arch)}, {"macs", a.macs}, {"params", a.params}, {"predicted", a.predicted}};
       if (std::isfinite(a.measured)) arch["measured"] = a.measured;
+      if (s.config.latency()) arch["latency_us"] = a.latency_us;
       entry["archs"].push_back(std::move(arch));
     }
     j["intervals"].push_back(std::move(entry));
@@ -161,7 +198,8 @@ void from_json(const json& j, SparseSpace& s) {
     for (size_t a = 0; a < item.at("archs").size(); ++a) {
       const json& arch_json = item.at("archs")[a];
       const std::string where = what + ".archs[" + std::to_string(a) + "]";
-      json_fields::check_keys(arch_json, where.c_str(), {"arch", "macs", "params", "predicted", "measured"});
+      json_fields::check_keys(arch_json, where.c_str(),
+                              {"arch", "macs", "params", "predicted", "measured", "latency_us"});
       for (const char* key : {"arch", "macs", "params", "predicted"}) {
         SNAS_CHECK(arch_json.contains(key), where, " must have the key '", key, "'");
       }
@@ -182,8 +220,19 @@ void from_json(const json& j, SparseSpace& s) {
       const int64_t macs = searched.macs(entry.arch);
       SNAS_CHECK(entry.macs == macs, where, ".macs must be ", macs,
                  " (the MACs of its arch in space ", searched.name(), "), got ", entry.macs);
-      SNAS_CHECK(macs >= interval.min_macs && macs < interval.max_macs, where, ".macs ", macs,
-                 " lies outside its interval [", interval.min_macs, ", ", interval.max_macs, ")");
+      if (s.config.latency()) {
+        SNAS_CHECK(arch_json.contains("latency_us"), where,
+                   " must have the key 'latency_us' (the sparse space's constraint is latency)");
+        json_fields::read_field(arch_json, where.c_str(), "latency_us", entry.latency_us);
+        SNAS_CHECK(entry.latency_us >= interval.min_macs && entry.latency_us < interval.max_macs, where,
+                   ".latency_us ", entry.latency_us, " lies outside its interval [", interval.min_macs, ", ",
+                   interval.max_macs, ") (microseconds)");
+      } else {
+        SNAS_CHECK(!arch_json.contains("latency_us"), where,
+                   " has 'latency_us' but the sparse space's constraint is macs");
+        SNAS_CHECK(macs >= interval.min_macs && macs < interval.max_macs, where, ".macs ", macs,
+                   " lies outside its interval [", interval.min_macs, ", ", interval.max_macs, ")");
+      }
       interval.archs.push_back(std::move(entry));
     }
     s.intervals.push_back(std::move(interval));
@@ -216,10 +265,13 @@ SparseSpace read_sparse_space(const std::filesystem::path& path) {
 
 SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn& fitness,
                                const SparseSpaceConfig& config, const SparseProgressFn& progress,
-                               const FitnessFn& measure) {
+                               const FitnessFn& measure, const LatencyPredictor* latency) {
   SparseSpace out;
   out.space = space.spec();
-  out.config = resolved_config(config, space);
+  out.config = resolved_config(config, space, latency);
+  latency = required_latency(out.config, latency, "build_sparse_space");
+  // Empty: MACs (run_evolution's fast path).
+  const EfficiencyFn efficiency = latency ? latency->efficiency() : EfficiencyFn{};
   const bool rerank = out.config.rerank_pool > 0;
   SNAS_CHECK(!rerank || static_cast<bool>(measure),
              "build_sparse_space: rerank_pool > 0 needs a measurement to re-rank by");
@@ -240,7 +292,7 @@ SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn&
       EvolutionConfig evolution = out.config.evolution;
       evolution.seed = network_seed(out.config.evolution.seed, i, k);
       const EvolutionResult result =
-          run_evolution(space, fitness, Constraint{interval.min_macs, interval.max_macs}, evolution);
+          run_evolution(space, fitness, Constraint{interval.min_macs, interval.max_macs}, evolution, efficiency);
       interval.num_evaluations += result.num_evaluations;
       // The searches of one interval differ only in their seed: when the first finds no network
       // of the space in the interval, neither would the others.
@@ -249,7 +301,12 @@ SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn&
       feasible = true;
       for (const Candidate& c : result.archive) {
         if (!taken.insert(c.arch).second) continue;
-        interval.archs.push_back(SparseArch{c.arch, c.efficiency, space.params(c.arch), c.fitness});
+        SparseArch entry{c.arch, c.efficiency, space.params(c.arch), c.fitness};
+        if (latency) {
+          entry.macs = space.macs(c.arch);
+          entry.latency_us = c.efficiency;
+        }
+        interval.archs.push_back(std::move(entry));
         break;
       }
     }
@@ -293,11 +350,12 @@ SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn&
 }
 
 SparseSpace sparse_space_from_list(const space::SearchSpace& space, const std::vector<space::Arch>& archs,
-                                   const SparseSpaceConfig& config) {
+                                   const SparseSpaceConfig& config, const LatencyPredictor* latency) {
   SNAS_CHECK(!archs.empty(), "sparse_space_from_list: no networks given");
   SparseSpace out;
   out.space = space.spec();
-  out.config = resolved_config(config, space);
+  out.config = resolved_config(config, space, latency);
+  latency = required_latency(out.config, latency, "sparse_space_from_list");
   std::vector<SparseArch> entries;
   entries.reserve(archs.size());
   std::set<space::Arch> seen;
@@ -308,8 +366,10 @@ SparseSpace sparse_space_from_list(const space::SearchSpace& space, const std::v
                " is listed twice");
     e.macs = space.macs(e.arch);
     e.params = space.params(e.arch);
-    lo = std::min(lo, e.macs);
-    hi = std::max(hi, e.macs);
+    if (latency) e.latency_us = latency->micros(e.arch);
+    const int64_t value = latency ? e.latency_us : e.macs;
+    lo = std::min(lo, value);
+    hi = std::max(hi, value);
     entries.push_back(std::move(e));
   }
   SparseSpaceConfig& c = out.config;
@@ -327,7 +387,8 @@ SparseSpace sparse_space_from_list(const space::SearchSpace& space, const std::v
     intervals[i].max_macs = std::min(range.max_macs, intervals[i].min_macs + range.interval);
   }
   for (SparseArch& e : entries) {
-    intervals[static_cast<size_t>((e.macs - range.min_macs) / range.interval)].archs.push_back(std::move(e));
+    const int64_t value = latency ? e.latency_us : e.macs;
+    intervals[static_cast<size_t>((value - range.min_macs) / range.interval)].archs.push_back(std::move(e));
   }
   for (SparseInterval& interval : intervals) {
     (interval.archs.empty() ? out.unreachable : out.intervals).push_back(std::move(interval));

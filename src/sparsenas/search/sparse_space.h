@@ -1,7 +1,9 @@
 #pragma once
 // The sparse search space (paper §4 Algorithm 1, §5.3; DESIGN stage 5): split a MACs range into
 // equal intervals and find each of the top_k networks of an interval by its own evolutionary
-// search with the early predictor as fitness. Written as `sparse_space.json`.
+// search with the early predictor as fitness. Written as `sparse_space.json`. Beyond the paper
+// (issue 14), the intervals may split the latency a table predicts instead of MACs
+// (SparseSpaceConfig::constraint "latency"): the same algorithm with another efficiency.
 
 #include <cstdint>
 #include <filesystem>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "sparsenas/search/evolution.h"
+#include "sparsenas/search/latency_table.h"
 #include "sparsenas/space/arch.h"
 #include "sparsenas/space/search_space.h"
 
@@ -44,10 +47,28 @@ struct MacsRange {
 /// MACs and gets 350 intervals of 23,697 MACs from 4.35M to 12.65M.
 MacsRange default_macs_range(const space::SearchSpace& space);
 
+/// The same scaling for any efficiency whose smallest and largest values over the space are `lo`
+/// and `hi` (default_macs_range is scaled_paper_range(macs(min_arch), macs(max_arch))): the
+/// paper's 350 intervals at the same relative positions in [lo, hi].
+MacsRange scaled_paper_range(int64_t lo, int64_t hi);
+
+/// The default grid of a latency-constrained sparse space: scaled_paper_range over the predicted
+/// latency (integer microseconds) of the space's fastest and slowest networks.
+MacsRange default_latency_range(const LatencyPredictor& latency);
+
+/// SparseSpaceConfig::constraint values.
+constexpr const char* kConstraintMacs = "macs";
+constexpr const char* kConstraintLatency = "latency";
+
 /// Settings of the sparse-space build.
 ///
 /// Example (JSON): `{"top_k": 5, "evolution": {"population_size": 50, "seed": 1}}` (range scaled
-/// from the paper's), or `{"min_macs": 150000000, "max_macs": 500000000, "interval": 1000000}`.
+/// from the paper's), or `{"min_macs": 150000000, "max_macs": 500000000, "interval": 1000000}`,
+/// or on a device's latency grid `{"constraint": "latency", "latency_table": "lut.json"}`.
+///
+/// With constraint "latency" the efficiency of a network is its latency predicted by the table
+/// (LatencyPredictor::micros, integer microseconds) and min_macs, max_macs and interval are in
+/// microseconds of that prediction (0 = default_latency_range); the search is otherwise the same.
 struct SparseSpaceConfig {
   static constexpr const char* kName = "SparseSpaceConfig";  ///< prefix of field names in errors
 
@@ -59,6 +80,11 @@ struct SparseSpaceConfig {
   /// interval runs this many searches (Algorithm 1 continued), the candidates are measured (the
   /// pipeline: top-1 on the proxy supernet, as the pairs) and the top_k best measured are kept.
   int64_t rerank_pool = 0;
+  /// "macs" (the paper) or "latency": what the intervals split (see above).
+  std::string constraint = kConstraintMacs;
+  /// With constraint "latency": the table (`sparsenas latency-table --out`), relative to the
+  /// working directory; it must be made for the space and its shape.
+  std::string latency_table;
   /// The search for network k of interval i runs with seed network_seed(evolution.seed, i, k).
   EvolutionConfig evolution;
 
@@ -80,11 +106,17 @@ struct SparseSpaceConfig {
       "0 = off (paper); > top_k: candidates per interval, the top_k by measured proxy accuracy kept")
         .range(0, 1000000)
         .note("0 = off");
+    v("constraint", constraint,
+      "what the intervals split: macs (paper) or latency (predicted by latency_table, in microseconds)")
+        .one_of({kConstraintMacs, kConstraintLatency});
+    v("latency_table", latency_table, "with constraint latency: the latency table (sparsenas latency-table)");
     v("evolution", evolution, "each search (one per network of the sparse space)");
   }
 
-  /// Throws sparsenas::Error naming the field, the expected range and the value.
+  /// Throws sparsenas::Error naming the field, the expected range and the value; also when
+  /// constraint is "latency" without a latency_table, or a latency_table is given with "macs".
   void validate() const;
+  bool latency() const { return constraint == kConstraintLatency; }
 };
 
 /// Writes every field ("evolution" as a nested object).
@@ -93,9 +125,12 @@ void to_json(nlohmann::json& json, const SparseSpaceConfig& config);
 /// Does not call `validate()`.
 void from_json(const nlohmann::json& json, SparseSpaceConfig& config);
 
-/// `config` with its zero range fields taken from default_macs_range(space); validated, and
-/// checked to give at most 1,000,000 intervals.
-SparseSpaceConfig resolved_config(const SparseSpaceConfig& config, const space::SearchSpace& space);
+/// `config` with its zero range fields taken from default_macs_range(space), or with constraint
+/// "latency" from default_latency_range(*latency); validated, and checked to give at most
+/// 1,000,000 intervals. `latency` is required with constraint "latency" (an error otherwise) and
+/// ignored with "macs".
+SparseSpaceConfig resolved_config(const SparseSpaceConfig& config, const space::SearchSpace& space,
+                                  const LatencyPredictor* latency = nullptr);
 
 /// One network of the sparse space.
 struct SparseArch {
@@ -105,9 +140,13 @@ struct SparseArch {
   double predicted = 0.0;  ///< fitness (predicted accuracy) that selected it
   /// The measurement that re-ranked it (config.rerank_pool > 0); NaN when not re-ranked.
   double measured = std::numeric_limits<double>::quiet_NaN();
+  /// Constraint "latency": the predicted latency in microseconds that placed it in its interval;
+  /// -1 with constraint "macs".
+  int64_t latency_us = -1;
 };
 
-/// One MACs interval [min_macs, max_macs) and the networks kept from it, best first.
+/// One interval [min_macs, max_macs) of the constraint's efficiency (MACs, or microseconds of
+/// predicted latency) and the networks kept from it, best first.
 struct SparseInterval {
   int64_t index = 0;  ///< position in the split, from 0
   int64_t min_macs = 0;
@@ -121,9 +160,13 @@ struct SparseInterval {
 /// The result of `build_sparse_space`, serialised as `sparse_space.json`:
 /// `{"space": <SpaceSpec>, "config": <resolved SparseSpaceConfig>, "num_evaluations": n,
 ///   "intervals": [{"index", "min_macs", "max_macs", "num_evaluations",
-///                  "archs": [{"arch": {"ks","e","d"}, "macs", "params", "predicted"[, "measured"]}]}],
+///                  "archs": [{"arch": {"ks","e","d"}, "macs", "params", "predicted"[, "measured"]
+///                             [, "latency_us"]}]}],
 ///   "unreachable": [{"index", "min_macs", "max_macs"}]}`.
-/// Networks are distinct across the whole space (intervals are disjoint in MACs).
+/// Networks are distinct across the whole space (intervals are disjoint in MACs). With config
+/// constraint "latency" the bounds are microseconds and every network has "latency_us" (its
+/// predicted latency, inside its interval); with "macs" the config's "constraint" and
+/// "latency_table" keys are left out, so the file is the one earlier versions wrote.
 struct SparseSpace {
   space::SpaceSpec space;                   ///< the space searched
   SparseSpaceConfig config;                 ///< resolved (no zero range fields)
@@ -184,9 +227,13 @@ uint64_t network_seed(uint64_t seed, int64_t interval, int64_t k);
 /// one value per candidate, higher better; the top_k by measured value are kept, best first (equal
 /// values keep the predicted order), with `measured` set. `measure` is required then and ignored
 /// otherwise.
+///
+/// Constraint "latency": `latency` (required then, ignored otherwise) is the efficiency of every
+/// search (LatencyPredictor::efficiency) and gives each network's latency_us.
 SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn& fitness,
                                const SparseSpaceConfig& config,
-                               const SparseProgressFn& progress = {}, const FitnessFn& measure = {});
+                               const SparseProgressFn& progress = {}, const FitnessFn& measure = {},
+                               const LatencyPredictor* latency = nullptr);
 
 /// A sparse space that holds exactly `archs` (a whole small space such as CompOFA's 243 networks,
 /// or a random sub-space), grouped into the intervals of the resolved `config`'s range. The range
@@ -194,8 +241,8 @@ SparseSpace build_sparse_space(const space::SearchSpace& space, const FitnessFn&
 /// one `build_sparse_space` uses, extended. Networks are canonicalised in `space` (each must be a
 /// member; duplicates are an error), `predicted` is 0 (no predictor chose them), intervals keep
 /// the given order, and intervals without networks are listed as unreachable. No fitness
-/// evaluations.
+/// evaluations. Constraint "latency": grouped by `latency` (required then) instead of MACs.
 SparseSpace sparse_space_from_list(const space::SearchSpace& space, const std::vector<space::Arch>& archs,
-                                   const SparseSpaceConfig& config);
+                                   const SparseSpaceConfig& config, const LatencyPredictor* latency = nullptr);
 
 }  // namespace sparsenas::search
