@@ -1,13 +1,6 @@
 // Data-parallel runs of the real `sparsenas` program: two ranks on localhost (the environment a
 // launcher such as torchrun sets: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT), against
 // one process; a killed rank; bad environment variables.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -24,87 +17,16 @@
 #include "sparsenas/space/space_spec.h"
 #include "sparsenas/train/checkpoint.h"
 #include "support/error_of.h"
+#include "support/ranks.h"
 #include "support/temp_dir.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using sparsenas::test::contains;
-using Env = std::map<std::string, std::string>;
+using namespace sparsenas::test;  // support/ranks.h
 
 const char* const kFashion = "/usr/share/datasets/fashion-mnist";
-
-/// A TCP port that was free a moment ago on 127.0.0.1.
-int free_port() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  EXPECT_EQ(bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t len = sizeof(addr);
-  getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(s);
-  return ntohs(addr.sin_port);
-}
-
-/// Starts `sparsenas <args>` with `env` added to (or, for "", removed from) this environment;
-/// stdout and stderr go to `log`.
-pid_t spawn(const std::string& args, const Env& env, const fs::path& log) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    for (const char* name : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT",
-                             "TORCHELASTIC_USE_AGENT_STORE"}) {
-      unsetenv(name);
-    }
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    const std::string command = "exec " + std::string(SNAS_BINARY) + " " + args + " >" + log.string() + " 2>&1";
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
-}
-
-/// Exit code of `pid` (-signal when killed), or 999 when it is still running after `seconds`
-/// (then it is killed).
-int wait_exit(pid_t pid, double seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return 999;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream f(p);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-Env rank_env(int rank, int size, int port) {
-  return {{"RANK", std::to_string(rank)},
-          {"WORLD_SIZE", std::to_string(size)},
-          {"LOCAL_RANK", std::to_string(rank)},
-          {"MASTER_ADDR", "127.0.0.1"},
-          {"MASTER_PORT", std::to_string(port)}};
-}
-
-/// Runs `args` on `ranks` local ranks; returns each rank's exit code (logs in dir/rank<r>.log).
-std::vector<int> run_ranks(const std::string& args, int ranks, const fs::path& dir, double seconds = 120) {
-  const int port = free_port();
-  std::vector<pid_t> pids;
-  for (int r = 0; r < ranks; ++r) {
-    pids.push_back(spawn(args, rank_env(r, ranks, port), dir / ("rank" + std::to_string(r) + ".log")));
-  }
-  std::vector<int> codes;
-  for (pid_t pid : pids) codes.push_back(wait_exit(pid, seconds));
-  return codes;
-}
 
 /// Largest |a - b| over the parameters (not the buffers) of two checkpoints.
 double parameter_difference(const fs::path& a, const fs::path& b) {
@@ -167,16 +89,6 @@ TEST(DistributedTest, TwoRanksWithSyncBnTrainLikeOneProcess) {
   EXPECT_EQ(meta1.state.counters.images_seen, meta2.state.counters.images_seen);
   ASSERT_EQ(meta2.state.history.size(), 1u);
   EXPECT_NEAR(meta1.state.history[0].train_loss, meta2.state.history[0].train_loss, 0.02);
-}
-
-/// Waits until `path` exists (or `seconds` pass).
-bool wait_for_file(const fs::path& path, double seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (!fs::exists(path)) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
 }
 
 // A checkpoint resumes with another world size: parameters and optimizer state are the same on

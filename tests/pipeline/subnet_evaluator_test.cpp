@@ -20,12 +20,22 @@ TEST(ResumableLoopTest, EvaluatesFromDoneAndSavesEveryTenNetworks) {
   loop.label = "pairs";
   loop.total = 25;
   loop.done = 3;
-  loop.evaluate = [&](size_t i) { evaluated.push_back(i); };
+  std::vector<double> recorded;
+  loop.measure = [&](size_t i) {
+    evaluated.push_back(i);
+    return std::vector<double>{0.5 * static_cast<double>(i), -1.0};
+  };
+  loop.record = [&](size_t i, const std::vector<double>& numbers) {
+    ASSERT_EQ(numbers.size(), 2u);
+    EXPECT_EQ(numbers[0], 0.5 * static_cast<double>(i));
+    recorded.push_back(static_cast<double>(i));
+  };
   loop.save = [&] { ++saves; };
   run_loop(loop);
   ASSERT_EQ(evaluated.size(), 22u);
   EXPECT_EQ(evaluated.front(), 3u);
   EXPECT_EQ(evaluated.back(), 24u);
+  EXPECT_EQ(recorded.size(), 22u);
   EXPECT_EQ(saves, 2);  // after networks 10 and 20; the caller writes the whole table at the end
 }
 
@@ -34,9 +44,11 @@ TEST(ResumableLoopTest, AStopSavesWhatIsDoneAndSaysHowToContinue) {
   ResumableLoop loop;
   loop.label = "family";
   loop.total = 5;
-  loop.evaluate = [&](size_t i) {
+  loop.measure = [&](size_t i) {
     if (i == 1) train::request_stop();
+    return std::vector<double>{};
   };
+  loop.record = [](size_t, const std::vector<double>&) {};
   loop.save = [&] { ++saves; };
   std::string e;
   try {
@@ -49,7 +61,10 @@ TEST(ResumableLoopTest, AStopSavesWhatIsDoneAndSaysHowToContinue) {
   EXPECT_NE(e.find("interrupted during family (2 networks saved); rerun the same command"), std::string::npos) << e;
   // A loop that keeps nothing says so.
   loop.save = nullptr;
-  loop.evaluate = [](size_t) { train::request_stop(); };
+  loop.measure = [](size_t) {
+    train::request_stop();
+    return std::vector<double>{};
+  };
   e.clear();
   try {
     run_loop(loop);

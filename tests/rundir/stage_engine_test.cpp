@@ -101,5 +101,35 @@ TEST_F(StageEngineTest, AFailedStageResumesWithItsScratchAndTime) {
   EXPECT_FALSE(scratch_seen);
 }
 
+// Data-parallel: a process that is not the writer takes the same decisions from the same
+// manifest but writes nothing (no manifest, no scratch removal), and waits at a barrier after
+// removing scratch files and after every body.
+TEST_F(StageEngineTest, AProcessThatIsNotTheWriterWritesNothingAndWaitsAtBarriers) {
+  run(stages());
+  const std::string manifest_before = read_file(dir.path() / kManifest);
+  write_file_atomic(dir.path() / "b.partial", "stale");
+  int barriers = 0;
+  Processes other;
+  other.writer = false;
+  other.barrier = [&] { ++barriers; };
+  Manifest m = Manifest::read(dir.path() / kManifest);
+  const StagesSummary done = run_stages(dir.path(), m, "s", stages(2), {}, other);
+  EXPECT_EQ(done.ran, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(barriers, 3);  // b's scratch, b's body, c's body
+  EXPECT_TRUE(scratch_seen);  // the writer removes scratch files, not this process
+  EXPECT_EQ(read_file(dir.path() / kManifest), manifest_before);
+  // Its in-memory manifest is what the writer's says: b and c done with b's new output.
+  EXPECT_EQ(m.find("b")->status, "done");
+  EXPECT_EQ(m.find("c")->input_hashes.at("b"), output_hash(dir.path(), {"b.txt"}));
+  // The writer with the same barrier removes the scratch file first.
+  Processes writer;
+  writer.barrier = [&] { ++barriers; };
+  Manifest w = Manifest::read(dir.path() / kManifest);
+  run_stages(dir.path(), w, "s", stages(3), {}, writer);
+  EXPECT_FALSE(scratch_seen);
+  EXPECT_EQ(barriers, 6);
+  EXPECT_NE(read_file(dir.path() / kManifest), manifest_before);
+}
+
 }  // namespace
 }  // namespace sparsenas::rundir

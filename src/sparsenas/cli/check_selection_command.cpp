@@ -11,6 +11,7 @@
 #include "sparsenas/cli/cli_util.h"
 #include "sparsenas/cli/commands.h"
 #include "sparsenas/core/log.h"
+#include "sparsenas/dist/world.h"
 #include "sparsenas/pipeline/check_selection.h"
 #include "sparsenas/report/format.h"
 
@@ -31,10 +32,12 @@ std::string with_ci(double value, const report::Interval& ci) {
 }
 
 void run_check_selection(const CheckSelectionFlags& f) {
+  dist::init();  // several ranks: meet first, so that only rank 0 logs
   pipeline::CheckSelectionOptions options = f.options;
   options.out = f.out;
   const pipeline::CheckSelectionResult r =
       run_interruptible([&] { return pipeline::check_selection(f.run, f.on, options); });
+  if (!dist::is_main()) return;  // several ranks: rank 0 reports
   if (f.json) {
     std::cout << pipeline::to_json(r).dump(2) << std::endl;
   } else {

@@ -65,15 +65,16 @@ void run_run(const RunFlags& f) {
     std::cout << pipeline::to_json(config).dump(2) << std::endl;
     return;
   }
-  // The trainer is data-parallel, but the stages other than training still write the run
-  // directory from every process: refused until they write from rank 0 alone (issue 15).
-  SNAS_CHECK(!dist::is_distributed(), "sparsenas run on several processes is not supported yet (WORLD_SIZE is ",
-             dist::size(), "): start one process, or train data-parallel with `sparsenas train` (see the README)");
+  // Several ranks (torchrun): every rank runs the pipeline (training data-parallel, evaluation
+  // divided among the ranks), rank 0 alone writes the run directory and reports (pipeline.h).
+  SNAS_CHECK(!dist::is_distributed() || !f.out.empty(), "sparsenas run on ", dist::size(),
+             " processes needs --out (the default names a timestamp, which may differ between the ranks)");
   const fs::path out = f.out.empty() ? fs::path("runs") / timestamp() : fs::path(f.out);
   SNAS_LOG(INFO) << "run " << out.string() << ": method " << config.method << ", preset " << config.preset
                  << ", space " << config.space << ", data " << config.data.source;
 
   const pipeline::RunSummary summary = run_interruptible([&] { return pipeline::run_pipeline(config, out, f.stop_after); });
+  if (!dist::is_main()) return;
   if (!summary.stopped_after.empty()) {
     SNAS_LOG(INFO) << "stopped after stage " << summary.stopped_after
                    << " (--stop-after); rerun without it to finish the run";

@@ -10,6 +10,7 @@
 #include "sparsenas/cli/cli_util.h"
 #include "sparsenas/cli/commands.h"
 #include "sparsenas/core/log.h"
+#include "sparsenas/dist/world.h"
 #include "sparsenas/pipeline/space_stats.h"
 #include "sparsenas/rundir/artifacts.h"
 
@@ -28,8 +29,10 @@ struct SpaceStatsFlags {
 };
 
 void run_space_stats(const SpaceStatsFlags& f) {
+  dist::init();  // several ranks: meet first, so that only rank 0 logs
   const pipeline::SpaceStats stats =
       run_interruptible([&] { return pipeline::compute_space_stats(f.run, f.supernet, f.samples, f.seed); });
+  if (!dist::is_main()) return;  // several ranks: rank 0 reports
   if (f.json) {
     std::cout << pipeline::to_json(stats).dump(2) << std::endl;
   } else {

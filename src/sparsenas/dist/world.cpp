@@ -223,6 +223,13 @@ std::vector<std::string> all_gather_bytes(const std::string& bytes) {
   return values;
 }
 
+bool any_rank(bool value) {
+  if (!is_distributed()) return value;
+  double flag = value ? 1.0 : 0.0;
+  all_reduce_sum(&flag, 1);
+  return flag > 0;
+}
+
 void barrier() {
   if (!is_distributed()) return;
   run("barrier", [&](c10d::ProcessGroupGloo& g) { return g.barrier(c10d::BarrierOptions{}); });

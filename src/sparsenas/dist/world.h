@@ -67,6 +67,9 @@ void all_reduce_sum(double* data, size_t n);
 std::vector<double> all_gather(double value);
 /// Every rank's `bytes` (lengths may differ), indexed by rank.
 std::vector<std::string> all_gather_bytes(const std::string& bytes);
+/// True on every rank when `value` is true on some rank (e.g. a stop request that every rank must
+/// act on at the same point).
+bool any_rank(bool value);
 /// Waits for every rank.
 void barrier();
 /// Throws sparsenas::Error (on every rank) unless every rank passes the same `value`; the message

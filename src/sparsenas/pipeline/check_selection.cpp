@@ -10,6 +10,7 @@
 #include "sparsenas/core/log.h"
 #include "sparsenas/core/random.h"
 #include "sparsenas/data/data_config.h"
+#include "sparsenas/dist/world.h"
 #include "sparsenas/nn/channels_last.h"
 #include "sparsenas/nn/cpu_threads.h"
 #include "sparsenas/nn/supernet.h"
@@ -215,10 +216,14 @@ CheckSelectionResult check_selection(const fs::path& sparse_dir, const fs::path&
       },
       [&](size_t i) { return i < archs.size() && done.networks[i].arch == archs[i]; },
       [&] { done.networks.clear(); });
-  loop.evaluate = [&](size_t i) {
+  // Data-parallel: the networks are divided among the ranks (run_loop); rank 0 alone writes.
+  loop.measure = [&](size_t i) {
     evaluator.recalibrate(archs[i]);
-    train::EvalResult r = evaluator.evaluate(archs[i], images);
-    done.networks.push_back({archs[i], {{options.split, std::move(r.correct)}}});
+    const train::EvalResult r = evaluator.evaluate(archs[i], images);
+    return std::vector<double>(r.correct.begin(), r.correct.end());
+  };
+  loop.record = [&](size_t i, const std::vector<double>& bits) {
+    done.networks.push_back({archs[i], {{options.split, std::vector<uint8_t>(bits.begin(), bits.end())}}});
   };
   loop.save = [&] { rundir::write_image_correctness(partial, done); };
   run_loop(loop);
@@ -234,8 +239,10 @@ CheckSelectionResult check_selection(const fs::path& sparse_dir, const fs::path&
     (result.networks[i].selected ? groups[k].selected : groups[k].random).push_back(bits);
   }
   result.stats = report::selection_difference(groups, options.bootstrap_resamples, options.seed);
-  write_json_file(out, to_json(result));
-  fs::remove(partial);
+  if (dist::is_main()) {
+    write_json_file(out, to_json(result));
+    fs::remove(partial);
+  }
   return result;
 }
 

@@ -12,6 +12,7 @@
 #include "sparsenas/core/log.h"
 #include "sparsenas/core/random.h"
 #include "sparsenas/data/batch_loader.h"
+#include "sparsenas/dist/world.h"
 #include "sparsenas/nn/static_net.h"
 #include "sparsenas/pipeline/stages.h"
 #include "sparsenas/pipeline/subnet_evaluator.h"
@@ -87,27 +88,40 @@ void run_pairs(RunContext& ctx, StageRecord& rec, const std::string& checkpoint,
         return pairs.size();
       },
       [&](size_t i) { return i < archs.size() && pairs.pairs[i].arch == archs[i]; }, [&] { pairs = {}; });
-  loop.evaluate = [&](size_t i) {
+  // Data-parallel: the networks are divided among the ranks (run_loop), each measured whole on one
+  // rank (recalibration included, on the same images as in one process) and gathered exactly.
+  loop.measure = [&](size_t i) {
     evaluator.recalibrate(archs[i]);
-    predictor::ArchAccuracyPair pair{archs[i], sp.macs(archs[i]), sp.params(archs[i])};
     int64_t correct = 0;
     double loss_sum = 0.0;
-    double* half_top1[2] = {&pair.val_top1_even, &pair.val_top1_odd};
+    std::vector<double> numbers;  // top-1 of the even and odd halves, top-1, loss
     for (int h = 0; h < 2; ++h) {
       const train::EvalResult r = evaluator.evaluate(archs[i], halves[h]);
-      *half_top1[h] = r.top1;
+      numbers.push_back(r.top1);
       correct += std::llround(r.top1 * static_cast<double>(halves[h].size()));
       loss_sum += r.loss * static_cast<double>(halves[h].size());
     }
-    pair.val_top1 = static_cast<double>(correct) / static_cast<double>(val.size());
-    pair.val_loss = loss_sum / static_cast<double>(val.size());
+    numbers.push_back(static_cast<double>(correct) / static_cast<double>(val.size()));
+    numbers.push_back(loss_sum / static_cast<double>(val.size()));
+    return numbers;
+  };
+  loop.record = [&](size_t i, const std::vector<double>& numbers) {
+    SNAS_INTERNAL_ASSERT(numbers.size() == 4, "pairs: a measurement has ", numbers.size(), " numbers, not 4");
+    predictor::ArchAccuracyPair pair{archs[i], sp.macs(archs[i]), sp.params(archs[i])};
+    pair.val_top1_even = numbers[0];
+    pair.val_top1_odd = numbers[1];
+    pair.val_top1 = numbers[2];
+    pair.val_loss = numbers[3];
     pairs.pairs.push_back(pair);
   };
   loop.save = [&] { pairs.write_csv(partial); };
   loop.note = [&] { return "top-1 " + percent(pairs.pairs.back().val_top1); };
   run_loop(loop);
-  pairs.write_csv(ctx.path(rundir::kPairs));
-  fs::remove(partial);
+  const bool writer = dist::is_main();  // rank 0 alone writes the run directory
+  if (writer) {
+    pairs.write_csv(ctx.path(rundir::kPairs));
+    fs::remove(partial);
+  }
 
   const std::vector<double> acc = pairs.accuracies();
   const double mean = std::accumulate(acc.begin(), acc.end(), 0.0) / acc.size();
@@ -124,7 +138,7 @@ void run_pairs(RunContext& ctx, StageRecord& rec, const std::string& checkpoint,
   }
   const predictor::MeasurementNoise noise =
       predictor::measurement_noise(even, odd, halves[0].size(), halves[1].size());
-  rundir::write_pairs_noise(ctx.path(rundir::kPairsNoise), noise);
+  if (writer) rundir::write_pairs_noise(ctx.path(rundir::kPairsNoise), noise);
 
   rec.eval_images = static_cast<int64_t>(archs.size()) * (evaluator.recal_images() + val.size());
   rec.metrics = {{"count", static_cast<int64_t>(pairs.size())},
@@ -233,33 +247,47 @@ void run_family(RunContext& ctx, StageRecord& rec) {
         return i < archs.size() && sp.canonical(rows[i].arch) == archs[i] && correct.networks[i].arch == archs[i];
       },
       clear);
-  loop.evaluate = [&](size_t i) {
+  // Data-parallel: the networks are divided among the ranks (run_loop), each measured whole on one
+  // rank (recalibration included, on the same images as in one process) and gathered exactly. A
+  // network's latency is measured by the rank that evaluates it (beside the other ranks' work).
+  const size_t n_val = static_cast<size_t>(val.size()), n_test = static_cast<size_t>(test.size());
+  loop.measure = [&](size_t i) {
     const space::Arch& arch = archs[i];
     evaluator.recalibrate(arch);
+    std::vector<double> numbers(3 + n_val + n_test);  // val top-1, test top-1, latency, val bits, test bits
+    const train::EvalResult v = evaluator.evaluate(arch, val);
+    numbers[0] = v.top1;
+    std::copy(v.correct.begin(), v.correct.end(), numbers.begin() + 3);
+    numbers[1] = std::nan("");
+    if (n_test > 0) {
+      const train::EvalResult t = evaluator.evaluate(arch, test);
+      numbers[1] = t.top1;
+      std::copy(t.correct.begin(), t.correct.end(), numbers.begin() + 3 + n_val);
+    }
+    numbers[2] = std::nan("");
+    if (config.family.latency_repeats > 0) {
+      auto static_net = net->extract(arch);
+      static_net->eval();
+      numbers[2] = measure_latency_ms(*static_net, image, config.family.latency_warmup, config.family.latency_repeats);
+    }
+    return numbers;
+  };
+  loop.record = [&](size_t i, const std::vector<double>& numbers) {
+    SNAS_INTERNAL_ASSERT(numbers.size() == 3 + n_val + n_test, "family: a measurement has ", numbers.size(),
+                         " numbers, not ", 3 + n_val + n_test);
+    const space::Arch& arch = archs[i];
     search::FamilyRow row;
     row.arch = arch;
     row.macs = sp.macs(arch);
     row.params = sp.params(arch);
     if (!predicted_ms.empty()) row.predicted_ms = predicted_ms[i];
+    row.val_top1 = numbers[0];
+    row.test_top1 = numbers[1];
+    if (config.family.latency_repeats > 0) row.latency_ms = numbers[2];
     rundir::NetworkCorrectness bits;
     bits.arch = arch;
-    train::EvalResult v = evaluator.evaluate(arch, val);
-    row.val_top1 = v.top1;
-    bits.correct["val"] = std::move(v.correct);
-    if (test.size() > 0) {
-      train::EvalResult t = evaluator.evaluate(arch, test);
-      row.test_top1 = t.top1;
-      bits.correct["test"] = std::move(t.correct);
-    } else {
-      row.test_top1 = std::nan("");
-      bits.correct["test"] = {};
-    }
-    if (config.family.latency_repeats > 0) {
-      auto static_net = net->extract(arch);
-      static_net->eval();
-      row.latency_ms =
-          measure_latency_ms(*static_net, image, config.family.latency_warmup, config.family.latency_repeats);
-    }
+    bits.correct["val"].assign(numbers.begin() + 3, numbers.begin() + 3 + n_val);
+    bits.correct["test"].assign(numbers.begin() + 3 + n_val, numbers.end());
     rows.push_back(row);
     correct.networks.push_back(std::move(bits));
   };
@@ -269,6 +297,8 @@ void run_family(RunContext& ctx, StageRecord& rec) {
   };
   loop.note = [&] { return "val " + percent(rows.back().val_top1); };
   run_loop(loop);
+  // Rank 0 alone writes the run directory and evaluates the teacher (the record is its).
+  if (!dist::is_main()) return;
   rundir::write_image_correctness(ctx.path(rundir::kFamilyCorrect), correct);
   search::FamilyTable(rows).write_csv(ctx.path(rundir::kFamily));
   fs::remove(correct_partial);

@@ -80,16 +80,24 @@ json teacher_section(const RunConfig& c) {
   return {{"from_hash", resolve_teacher_source(c.teacher_stage.from).hash}};
 }
 
-MethodStage teacher() { return {"teacher", teacher_section, {}, {rd::kTeacher}, {"teacher"}, run_teacher}; }
+// A stage that every rank of a data-parallel run runs (MethodStage::every_rank).
+MethodStage on_every_rank(MethodStage stage) {
+  stage.every_rank = true;
+  return stage;
+}
+
+MethodStage teacher() {
+  return on_every_rank({"teacher", teacher_section, {}, {rd::kTeacher}, {"teacher"}, run_teacher});
+}
 
 // Pairs on a trained supernet and the predictors fitted on them.
 std::vector<MethodStage> pairs_on(const std::string& trained, const std::string& checkpoint,
                                   train::TrainConfig RunConfig::*eval_section) {
-  return {{"pairs", [](const RunConfig& c) { return section(c, "pairs"); }, {trained}, {rd::kPairs, rd::kPairsNoise},
-           {rd::kPairsPartial},
-           [checkpoint, eval_section](RunContext& ctx, StageRecord& r) {
-             run_pairs(ctx, r, checkpoint, ctx.config().*eval_section);
-           }},
+  return {on_every_rank({"pairs", [](const RunConfig& c) { return section(c, "pairs"); }, {trained},
+                         {rd::kPairs, rd::kPairsNoise}, {rd::kPairsPartial},
+                         [checkpoint, eval_section](RunContext& ctx, StageRecord& r) {
+                           run_pairs(ctx, r, checkpoint, ctx.config().*eval_section);
+                         }}),
           {"predictor", predictor_section, {"pairs"}, {rd::kPredictorModel, rd::kPredictorScores, rd::kHeldout}, {},
            run_predictor}};
 }
@@ -104,8 +112,9 @@ MethodStage family_search() {
 
 MethodStage family(std::vector<std::string> inputs) {
   inputs.push_back("teacher");
-  return {"family", [](const RunConfig& c) { return section(c, "family"); }, inputs, {rd::kFamily, rd::kFamilyCorrect},
-          {rd::kFamilyPartial, rd::kFamilyCorrectPartial}, run_family};
+  return on_every_rank({"family", [](const RunConfig& c) { return section(c, "family"); }, inputs,
+                        {rd::kFamily, rd::kFamilyCorrect}, {rd::kFamilyPartial, rd::kFamilyCorrectPartial},
+                        run_family});
 }
 
 // A supernet training phase of a baseline (run_phase): `name`/ holds its checkpoint and history.
@@ -114,25 +123,26 @@ using SampledSpace = std::function<space::SearchSpace(RunContext&)>;
 MethodStage phase(const std::string& name, SectionOf section_of, const std::string& input, const std::string& output,
                   SampledSpace sampled, int resort_stage) {
   const std::string init = input + ".pt";
-  return {name, [section_of](const RunConfig& c) { return hashable(section_of(c)); }, {input, "teacher"}, {output},
-          {name}, [=](RunContext& ctx, StageRecord& r) {
-            run_phase(ctx, r, name, section_of(ctx.config()), sampled(ctx), init, resort_stage, output);
-          }};
+  return on_every_rank({name, [section_of](const RunConfig& c) { return hashable(section_of(c)); },
+                        {input, "teacher"}, {output}, {name}, [=](RunContext& ctx, StageRecord& r) {
+                          run_phase(ctx, r, name, section_of(ctx.config()), sampled(ctx), init, resort_stage, output);
+                        }});
 }
 
 // sparsenas (paper Fig. 1, Algorithm 1).
 std::vector<MethodStage> sparsenas_table() {
   std::vector<MethodStage> t = {
       teacher(),
-      {"proxy", [](const RunConfig& c) { return hashable(c.proxy); }, {}, {rd::kProxy}, {"proxy"}, run_proxy}};
+      on_every_rank({"proxy", [](const RunConfig& c) { return hashable(c.proxy); }, {}, {rd::kProxy}, {"proxy"},
+                     run_proxy})};
   for (auto& s : pairs_on("proxy", rd::kProxy, &RunConfig::proxy)) t.push_back(std::move(s));
   t.push_back({"sparse_space", grid_section, {"predictor"}, {rd::kSparseSpace}, {},
                [](RunContext& ctx, StageRecord& r) {
                  run_sparse_space(ctx, r, ctx.config().sparse_space.top_k, ctx.config().sparse_space.evolution,
                                   /*rerank_on=*/rd::kProxy);
                }});
-  t.push_back({"supernet", supernet_section, {"teacher", "proxy", "sparse_space"}, {rd::kSupernet}, {"supernet"},
-               [](RunContext& ctx, StageRecord& r) { run_supernet(ctx, r, false); }});
+  t.push_back(on_every_rank({"supernet", supernet_section, {"teacher", "proxy", "sparse_space"}, {rd::kSupernet},
+                             {"supernet"}, [](RunContext& ctx, StageRecord& r) { run_supernet(ctx, r, false); }}));
   t.push_back(family({"supernet"}));
   return t;
 }
@@ -176,8 +186,8 @@ std::vector<MethodStage> compofa_table() {
 // `supernet` settings, init and distillation), so that only the sampled space differs.
 std::vector<MethodStage> spos_table() {
   std::vector<MethodStage> t = {teacher(),
-                                {"supernet", supernet_section, {"teacher"}, {rd::kSupernet}, {"supernet"},
-                                 [](RunContext& ctx, StageRecord& r) { run_supernet(ctx, r, true); }}};
+                                on_every_rank({"supernet", supernet_section, {"teacher"}, {rd::kSupernet}, {"supernet"},
+                                               [](RunContext& ctx, StageRecord& r) { run_supernet(ctx, r, true); }})};
   for (auto& s : pairs_on("supernet", rd::kSupernet, &RunConfig::supernet)) t.push_back(std::move(s));
   t.push_back(family_search());
   t.push_back(family({"supernet", "family_search"}));
@@ -191,8 +201,8 @@ std::vector<MethodStage> random_subspace_table() {
           {"subspace",
            [](const RunConfig& c) { return json{{"random_subspace", section(c, "random_subspace")}, {"grid", grid_section(c)}}; },
            {}, {rd::kSparseSpace}, {}, run_subspace},
-          {"supernet", supernet_section, {"teacher", "subspace"}, {rd::kSupernet}, {"supernet"},
-           [](RunContext& ctx, StageRecord& r) { run_supernet(ctx, r, false); }},
+          on_every_rank({"supernet", supernet_section, {"teacher", "subspace"}, {rd::kSupernet}, {"supernet"},
+                         [](RunContext& ctx, StageRecord& r) { run_supernet(ctx, r, false); }}),
           family({"supernet"})};
 }
 

@@ -24,6 +24,10 @@ struct MethodStage {
   std::vector<std::string> outputs;                       ///< files relative to the run directory
   std::vector<std::string> scratch;                       ///< in-progress state (removed on a fresh start)
   std::function<void(RunContext&, rundir::StageRecord&)> body;
+  /// Data-parallel runs (several ranks): every rank runs the body (training, and the evaluation
+  /// stages that divide their networks among the ranks); otherwise rank 0 alone runs it and the
+  /// others wait for its outputs.
+  bool every_rank = false;
 };
 
 /// The table of `method` (one of method_names()), the report stage last. Throws for an unknown

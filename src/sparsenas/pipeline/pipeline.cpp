@@ -5,7 +5,9 @@
 #include <torch/torch.h>
 
 #include "sparsenas/core/fs.h"
+#include "sparsenas/core/hash.h"
 #include "sparsenas/core/log.h"
+#include "sparsenas/dist/world.h"
 #include "sparsenas/nn/static_net.h"
 #include "sparsenas/nn/supernet.h"
 #include "sparsenas/pipeline/methods.h"
@@ -56,19 +58,40 @@ RunSummary run_pipeline(const RunConfig& config, const fs::path& dir, const std:
   // So is a latency table (sparse_space.constraint "latency") that is missing, corrupt or made
   // for another space or shape.
   ctx.latency();
-  fs::create_directories(dir);
-  write_json_file(dir / rundir::kConfig, to_json(config));
+  // Data-parallel (several ranks): every rank runs the same stages over the same manifest, read
+  // above before any rank writes (this check waits for all); rank 0 alone writes (see
+  // rundir::Processes and MethodStage::every_rank).
+  const bool writer = dist::is_main();
+  dist::check_same("the run config (hash; every rank must run the same command)", hash_string(to_json(config).dump()));
+  dist::check_same("the run directory's manifest.json (hash; every rank must see the same --out)",
+                   fs::exists(manifest_path) ? hash_file(manifest_path) : std::string("none"));
+  if (writer) {
+    fs::create_directories(dir);
+    write_json_file(dir / rundir::kConfig, to_json(config));
+  }
   nn::configure_cpu_threads(ctx.threads());
 
   std::vector<rundir::Stage> stages;
   for (const MethodStage& m : method_stages(config.method)) {
+    const bool runs_here = writer || m.every_rank;
     stages.push_back({m.name, m.config(config), m.inputs, m.outputs, m.scratch,
-                      [&ctx, body = m.body](rundir::StageRecord& rec, bool) { body(ctx, rec); }});
+                      [&ctx, body = m.body, runs_here](rundir::StageRecord& rec, bool) {
+                        if (runs_here) body(ctx, rec);
+                      }});
     if (m.name == stop_after) break;
   }
+  rundir::Processes processes;
+  processes.writer = writer;
+  if (dist::is_distributed()) processes.barrier = [] { dist::barrier(); };
   const rundir::StagesSummary done = rundir::run_stages(
       dir, manifest, shared_settings(config).dump(), stages,
-      [&ctx](const std::string& name) { ctx.check_stop("stage " + name); });
+      [&ctx](const std::string& name) {
+        // A stop request on any rank stops every rank before the same stage.
+        if (dist::any_rank(train::stop_requested())) {
+          throw Interrupted("interrupted during stage " + name + "; rerun the same command to continue");
+        }
+      },
+      processes);
   RunSummary summary;
   summary.dir = dir;
   summary.ran = done.ran;

@@ -79,6 +79,14 @@ struct RunSummary {
 /// (teacher_source.h), before writing anything. Throws Interrupted when a stop
 /// was requested; other errors leave finished artifacts intact.
 ///
+/// Data-parallel (dist::size() W > 1, e.g. started by torchrun; every rank calls this with the same
+/// config and `dir` on a filesystem they share): the ranks check that they agree on the config and
+/// the manifest, then run the same stages. Training stages (teacher, proxy, supernets, every
+/// baseline phase) train data-parallel through train::train; pairs and family divide their
+/// networks among the ranks (run_loop) and gather the results; the other stages run on rank 0
+/// while the others wait. Rank 0 alone writes (config.json, manifest, checkpoints, tables); the
+/// others read what it wrote only after a barrier. A stop request on any rank stops all.
+///
 /// `stop_after` (non-empty): run the stages up to and including this one (one of
 /// stage_names(config.method), else an error listing them, before writing anything); a later call
 /// without it continues from there.

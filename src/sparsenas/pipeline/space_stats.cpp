@@ -12,6 +12,7 @@
 #include "sparsenas/core/progress.h"
 #include "sparsenas/core/random.h"
 #include "sparsenas/data/data_config.h"
+#include "sparsenas/dist/world.h"
 #include "sparsenas/nn/supernet.h"
 #include "sparsenas/pipeline/methods.h"
 #include "sparsenas/pipeline/pipeline.h"
@@ -130,14 +131,19 @@ SpaceStats compute_space_stats(const fs::path& run_dir, const std::string& which
   ResumableLoop loop;  // nothing is kept on a stop: a rerun starts over
   loop.label = "space-stats";
   loop.total = archs.size();
-  loop.evaluate = [&](size_t i) {
+  // Data-parallel: the networks are divided among the ranks, each recalibrated and evaluated whole
+  // on one rank (run_loop); every rank returns the same stats, rank 0 alone writes them.
+  loop.measure = [&](size_t i) {
     evaluator.recalibrate(archs[i]);
-    stats.accuracies.push_back(evaluator.top1(archs[i], val));
+    return std::vector<double>{evaluator.top1(archs[i], val)};
   };
+  loop.record = [&](size_t, const std::vector<double>& numbers) { stats.accuracies.push_back(numbers.at(0)); };
   run_loop(loop);
   stats.rows = space_stats_rows(stats.accuracies, sizes);
-  write_json_file(run.file(rundir::kSpaceStatsJson), to_json(stats));
-  write_file_atomic(run.file(rundir::kSpaceStatsMarkdown), markdown(stats));
+  if (dist::is_main()) {
+    write_json_file(run.file(rundir::kSpaceStatsJson), to_json(stats));
+    write_file_atomic(run.file(rundir::kSpaceStatsMarkdown), markdown(stats));
+  }
   return stats;
 }
 

@@ -39,6 +39,8 @@ std::vector<SpaceStatsRow> space_stats_rows(const std::vector<double>& accuracie
 /// `supernet` ("proxy": proxy_supernet.pt; "sparse": supernet.pt), and writes space_stats.json and
 /// space_stats.md into `run_dir` atomically. Nested samples: the row for n uses the first n
 /// networks, so the largest size bounds the cost. Throws naming what is missing or invalid.
+/// Data-parallel (several ranks): the networks are divided among the ranks (run_loop), every rank
+/// returns the whole result and rank 0 alone writes the files.
 SpaceStats compute_space_stats(const std::filesystem::path& run_dir, const std::string& supernet,
                                const std::vector<int64_t>& sizes, uint64_t seed);
 

@@ -1,8 +1,11 @@
 #include "sparsenas/pipeline/subnet_evaluator.h"
 
+#include <cstring>
+
 #include "sparsenas/core/hash.h"
 #include "sparsenas/core/log.h"
 #include "sparsenas/core/progress.h"
+#include "sparsenas/dist/world.h"
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/train/evaluate.h"
 #include "sparsenas/train/trainer.h"
@@ -45,19 +48,46 @@ data::Dataset first_images(const data::Dataset& d, int64_t n) {
   return d.subset(torch::arange(n));
 }
 
+namespace {
+
+std::string to_bytes(const std::vector<double>& numbers) {
+  return std::string(reinterpret_cast<const char*>(numbers.data()), numbers.size() * sizeof(double));
+}
+
+std::vector<double> from_bytes(const std::string& bytes) {
+  std::vector<double> numbers(bytes.size() / sizeof(double));
+  std::memcpy(numbers.data(), bytes.data(), numbers.size() * sizeof(double));
+  return numbers;
+}
+
+}  // namespace
+
 void run_loop(const ResumableLoop& loop) {
+  const size_t ranks = static_cast<size_t>(dist::size()), me = static_cast<size_t>(dist::rank());
+  const bool writer = dist::is_main();
+  dist::check_same(loop.label + ": networks to evaluate and networks already evaluated (read back)",
+                   std::to_string(loop.total) + "/" + std::to_string(loop.done));
   Progress progress(loop.label, static_cast<int64_t>(loop.total), "net");
   progress.skip(static_cast<int64_t>(loop.done));
-  for (size_t i = loop.done; i < loop.total; ++i) {
-    if (train::stop_requested()) {
+  for (size_t first = loop.done; first < loop.total; first += ranks) {
+    if (dist::any_rank(train::stop_requested())) {
       if (!loop.save) throw Interrupted(loop.label + " interrupted; nothing written");
-      if (i > 0) loop.save();
-      throw Interrupted("interrupted during " + loop.label + " (" + std::to_string(i) +
+      if (first > 0 && writer) loop.save();
+      throw Interrupted("interrupted during " + loop.label + " (" + std::to_string(first) +
                         " networks saved); rerun the same command to continue");
     }
-    loop.evaluate(i);
-    progress.step(1, loop.note ? loop.note() : "");
-    if (loop.save && (i + 1) % 10 == 0) loop.save();
+    const size_t mine = first + me;
+    std::string bytes;
+    if (mine < loop.total) bytes = to_bytes(loop.measure(mine));
+    const std::vector<std::string> round = dist::all_gather_bytes(bytes);
+    bool save_now = false;
+    for (size_t r = 0; r < ranks && first + r < loop.total; ++r) {
+      const size_t i = first + r;
+      loop.record(i, from_bytes(round[r]));
+      progress.step(1, loop.note ? loop.note() : "");
+      save_now = save_now || (i + 1) % 10 == 0;
+    }
+    if (loop.save && save_now && writer) loop.save();
   }
   progress.finish();
 }

@@ -53,16 +53,25 @@ data::Dataset first_images(const data::Dataset& d, int64_t n);
 /// pixels and labels (equal for the same images in the same order; an empty split gives {0, ""}).
 rundir::SplitIdentity split_identity(const data::Dataset& d);
 
-/// A loop over `total` networks that can stop and continue: `evaluate(i)` evaluates network i and
-/// appends its row (the caller's table already holds `done` rows, read back from its partial
-/// file); `save` writes the rows so far (every 10 networks and on a stop; may be empty for a loop
-/// that keeps nothing); `note()` is the progress bar's text after a network. A requested stop
-/// (Ctrl-C) saves and throws pipeline::Interrupted naming `label` and the rows saved.
+/// A loop over `total` networks that can stop and continue: `measure(i)` evaluates network i and
+/// returns its result as numbers, `record(i, numbers)` appends its row (the caller's table already
+/// holds `done` rows, read back from its partial file); `save` writes the rows so far (every 10
+/// networks and on a stop; may be empty for a loop that keeps nothing); `note()` is the progress
+/// bar's text after a network. A requested stop (Ctrl-C) saves and throws pipeline::Interrupted
+/// naming `label` and the rows saved.
+///
+/// Data-parallel (dist::size() W > 1): the networks are divided among the ranks in rounds of W,
+/// network i measured by rank (i - done) mod W alone; each round's numbers are gathered (one
+/// all-gather of bytes, so exactly the numbers the rank computed) and every rank records every
+/// row in order, so every rank ends with the table one process would have made from the same
+/// measurements. Rank 0 alone saves. A stop request on any rank stops all before the same round.
+/// Every rank must call run_loop with the same `total` and `done`.
 struct ResumableLoop {
   std::string label;  ///< "pairs", "family", "space-stats"
   size_t total = 0;
   size_t done = 0;
-  std::function<void(size_t index)> evaluate;
+  std::function<std::vector<double>(size_t index)> measure;
+  std::function<void(size_t index, const std::vector<double>& numbers)> record;
   std::function<void()> save;
   std::function<std::string()> note;
 };

@@ -11,6 +11,7 @@
 #include "sparsenas/core/hash.h"
 #include "sparsenas/core/log.h"
 #include "sparsenas/core/random.h"
+#include "sparsenas/dist/world.h"
 #include "sparsenas/pipeline/methods.h"
 #include "sparsenas/pipeline/stages.h"
 #include "sparsenas/pipeline/teacher_source.h"
@@ -36,13 +37,20 @@ void copy_atomic(const fs::path& from, const fs::path& to) {
 
 // Trains stage `name` with `section` in `<name>/`, resuming from its checkpoint, and copies the
 // result to `final_file`. `init` sets the start weights of a fresh start.
+//
+// Data-parallel (several ranks, every one runs this): one train::train call on every rank (the
+// trainer shards each global batch and all-reduces the gradients); every rank sees the same
+// checkpoint (rank 0 removed a stale one before the stage engine's barrier, and writes a new one
+// only once every rank has passed the trainer's start-up checks), so all start or resume alike;
+// rank 0 alone writes the checkpoint, history and artifact.
 void train_stage(RunContext& ctx, StageRecord& rec, const std::string& name, const train::TrainConfig& section,
                  const train::ArchSampler& sampler, const std::vector<space::Arch>& val_archs,
                  const std::function<void(nn::SupernetImpl&)>& init, std::optional<train::Teacher> teacher,
                  const std::string& final_file) {
   const fs::path stage_dir = ctx.path(name);
   const fs::path checkpoint = stage_dir / rundir::kCheckpointFile;
-  fs::create_directories(stage_dir);
+  const bool writer = dist::is_main();
+  if (writer) fs::create_directories(stage_dir);
   const bool resume = fs::exists(checkpoint);
   // The initial weights (and the dropout masks that follow) come from LibTorch's default
   // generator: seed it per stage so that a run is reproducible.
@@ -62,7 +70,7 @@ void train_stage(RunContext& ctx, StageRecord& rec, const std::string& name, con
   const train::TrainResult result = train::train(section, *net, sampler, ctx.splits(), setup);
   json history = json::array();
   for (const auto& e : result.state.history) history.push_back(e);
-  write_json_file(stage_dir / rundir::kHistoryFile, history);
+  if (writer) write_json_file(stage_dir / rundir::kHistoryFile, history);
   const auto& counters = result.state.counters;
   rec.subnet_passes = counters.subnet_passes;
   rec.teacher_passes = counters.teacher_passes;
@@ -70,8 +78,11 @@ void train_stage(RunContext& ctx, StageRecord& rec, const std::string& name, con
   rec.epochs = section.epochs;
   rec.n_sub = section.n_sub;
   rec.wall_seconds = std::max(rec.wall_seconds, counters.wall_seconds);
-  if (result.interrupted) ctx.check_stop(name + " training (checkpoint saved)");
-  copy_atomic(checkpoint, ctx.path(final_file));
+  // The ranks agree on a stop (the trainer), though only one may have been asked.
+  if (result.interrupted) {
+    throw Interrupted("interrupted during " + name + " training (checkpoint saved); rerun the same command to continue");
+  }
+  if (writer) copy_atomic(checkpoint, ctx.path(final_file));
   double ips = 0;
   for (const auto& e : result.state.history) ips += e.images_per_second;
   rec.metrics = {{"images_per_second", result.state.history.empty() ? 0.0 : ips / result.state.history.size()}};
@@ -87,7 +98,7 @@ void run_teacher(RunContext& ctx, StageRecord& rec) {
     // Reused: checked by run_pipeline before anything was written; copied, not trained (costs
     // nothing here; the record says where it came from and what it cost there).
     const TeacherSource source = resolve_teacher_source(ctx.config().teacher_stage.from);
-    copy_atomic(source.file, ctx.path(rundir::kTeacher));
+    if (dist::is_main()) copy_atomic(source.file, ctx.path(rundir::kTeacher));
     rec.metrics = teacher_source_metrics(source);
     SNAS_LOG(INFO) << "teacher: reused " << source.file.string() << " (hash " << source.hash << ", not trained)";
     return;

@@ -21,8 +21,15 @@ std::string output_hash(const fs::path& dir, const std::vector<std::string>& out
 }
 
 StagesSummary run_stages(const fs::path& dir, Manifest& manifest, const std::string& shared,
-                         const std::vector<Stage>& stages, const std::function<void(const std::string&)>& before_stage) {
+                         const std::vector<Stage>& stages, const std::function<void(const std::string&)>& before_stage,
+                         const Processes& processes) {
   const fs::path manifest_path = dir / kManifest;
+  const auto write_manifest = [&] {
+    if (processes.writer) manifest.write(manifest_path);
+  };
+  const auto barrier = [&] {
+    if (processes.barrier) processes.barrier();
+  };
   StagesSummary summary;
   bool rerun_rest = false;
   for (size_t index = 0; index < stages.size(); ++index) {
@@ -57,8 +64,11 @@ StagesSummary run_stages(const fs::path& dir, Manifest& manifest, const std::str
       SNAS_LOG(INFO) << tag << ": an earlier stage ran again; running it again";
     }
     const bool resuming = previous && same_inputs && previous->status == "running" && !rerun_rest;
-    if (!resuming) {
-      for (const auto& s : stage.scratch) fs::remove_all(dir / s);
+    if (!resuming && !stage.scratch.empty()) {
+      if (processes.writer) {
+        for (const auto& s : stage.scratch) fs::remove_all(dir / s);
+      }
+      barrier();
     }
     rerun_rest = true;
 
@@ -75,7 +85,7 @@ StagesSummary run_stages(const fs::path& dir, Manifest& manifest, const std::str
       rec.core_seconds = kept.core_seconds;
     }
     const double wall_before = rec.wall_seconds, core_before = rec.core_seconds;
-    manifest.write(manifest_path);
+    write_manifest();
     SNAS_LOG(INFO) << tag << (resuming ? ": resuming" : ": running");
 
     const auto start = Clock::now();
@@ -89,14 +99,15 @@ StagesSummary run_stages(const fs::path& dir, Manifest& manifest, const std::str
       stage.run(rec, resuming);
     } catch (...) {
       account();
-      manifest.write(manifest_path);
+      write_manifest();
       throw;
     }
+    barrier();  // the writer has written the stage's outputs
     account();
     rec.output_hash = output_hash(dir, stage.outputs);
     rec.status = "done";
     rec.finished = utc_now();
-    manifest.write(manifest_path);
+    write_manifest();
     summary.ran.push_back(stage.name);
     SNAS_LOG(INFO) << tag << ": done in " << rec.wall_seconds << " s";
   }

@@ -39,6 +39,18 @@ struct Stage {
   std::function<void(StageRecord& record, bool resuming)> run;
 };
 
+/// How the processes of a data-parallel run (several ranks, `sparsenas run` under torchrun) share
+/// one run directory. Every process runs `run_stages` with the same stages and the same manifest
+/// (read before any process wrote), so all take the same decisions; only the writer (rank 0) writes
+/// the manifest and removes scratch files. `barrier` (empty: one process) is called after the
+/// writer removed a stage's scratch files (so no process sees stale state) and after every body (so
+/// every process sees the stage's outputs, whose hash it then computes itself). A body runs on
+/// every process; one that only the writer needs returns at once elsewhere (the caller's choice).
+struct Processes {
+  bool writer = true;
+  std::function<void()> barrier;
+};
+
 /// What `run_stages` did.
 struct StagesSummary {
   std::vector<std::string> ran;      ///< stages run (or resumed) by this call
@@ -47,10 +59,12 @@ struct StagesSummary {
 
 /// Runs `stages` in order over `dir` with `manifest` (read by the caller, written by this call
 /// after every change). `shared` is hashed into every stage's config hash (settings every stage
-/// depends on). `before_stage(name)` is called before each stage (a stop check).
+/// depends on). `before_stage(name)` is called before each stage (a stop check). `processes`: see
+/// Processes (default: one process, which writes).
 StagesSummary run_stages(const std::filesystem::path& dir, Manifest& manifest, const std::string& shared,
                          const std::vector<Stage>& stages,
-                         const std::function<void(const std::string& name)>& before_stage = {});
+                         const std::function<void(const std::string& name)>& before_stage = {},
+                         const Processes& processes = {});
 
 /// The hash of a stage's outputs: their names and contents.
 std::string output_hash(const std::filesystem::path& dir, const std::vector<std::string>& outputs);
