@@ -152,7 +152,7 @@ void run_pairs(RunContext& ctx, StageRecord& rec, const std::string& checkpoint,
                  << noise.spread * 100 << " points, noise of one measurement " << noise.noise_se * 100
                  << " points (split-half r " << noise.split_half_r << ", binomial " << noise.binomial_se * 100
                  << ")";
-  if (noise.noisy()) {
+  if (noise.noisy() && writer) {
     SNAS_LOG(WARN) << "pairs: the noise of one measurement (" << noise.noise_se * 100
                    << " points) exceeds half the pairs' spread (" << noise.spread * 100
                    << " points): the early predictor is fit mostly to noise; evaluate more images "
