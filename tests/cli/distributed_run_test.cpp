@@ -212,4 +212,25 @@ TEST(DistributedRunTest, KilledRankEndsTheRunInBoundedTime) {
   EXPECT_TRUE(contains(log, "--dist-timeout")) << log;
 }
 
+// What the ranks cannot share is refused on every rank before anything is written: no --out (the
+// default names a timestamp), and ranks started with different settings.
+TEST(DistributedRunTest, RanksThatCannotShareARunAreRefused) {
+  TempDir dir;
+  EXPECT_EQ(run_ranks("--dist-timeout 30 run --preset tiny --threads 1", 2, dir.path(), 60), (std::vector<int>{1, 1}));
+  EXPECT_TRUE(contains(read_text(dir.path() / "rank0.log"), "sparsenas run on 2 processes needs --out"))
+      << read_text(dir.path() / "rank0.log");
+  if (!fs::exists(kFashion)) GTEST_SKIP() << "no Fashion-MNIST";
+  const fs::path out = dir.path() / "run";
+  const int port = free_port();
+  const pid_t r0 = spawn("--dist-timeout 30 run --preset tiny --threads 1 --seed 1 --out " + out.string(),
+                         rank_env(0, 2, port), dir.path() / "rank0.log");
+  const pid_t r1 = spawn("--dist-timeout 30 run --preset tiny --threads 1 --seed 2 --out " + out.string(),
+                         rank_env(1, 2, port), dir.path() / "rank1.log");
+  EXPECT_EQ(wait_exit(r0, 60), 1);
+  EXPECT_EQ(wait_exit(r1, 60), 1);
+  EXPECT_TRUE(contains(read_text(dir.path() / "rank1.log"), "the ranks disagree on the run config"))
+      << read_text(dir.path() / "rank1.log");
+  EXPECT_FALSE(fs::exists(out));
+}
+
 }  // namespace
