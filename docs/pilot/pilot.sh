@@ -2,12 +2,14 @@
 # Issue 12 pilot: the smallest and the largest network of each candidate protocol, trained alone with one budget
 # (12,000 training images, 2,000 validation, 15 epochs (EPOCHS), batch 128, lr 0.1 cosine; the `train` defaults otherwise),
 # tested on all 10,000 Fashion-MNIST test images. One thread each; resumes.
-# WARMUP=N adds N epochs of linear warm-up (part of EPOCHS); CANDIDATES="D A" picks and orders the candidates.
+# WARMUP=N adds N epochs of linear warm-up (part of EPOCHS); CANDIDATES="D A" picks and orders the candidates;
+# TRAIN_LIMIT=N trains on N images (default 12000; 0 = all the training images left after the 2,000 held out).
 set -u
 cd "$(dirname "$0")"  # out/, res/, logs/ are written beside this script
 BIN=${BIN:-$PWD/../../build/sparsenas}
-common=(--in-channels 1 --classes 10 --epochs ${EPOCHS:-15} --warmup-epochs ${WARMUP:-0} --train-limit 12000 --val-size 2000 --threads 1 --json)
+common=(--in-channels 1 --classes 10 --epochs ${EPOCHS:-15} --warmup-epochs ${WARMUP:-0} --train-limit ${TRAIN_LIMIT:-12000} --val-size 2000 --threads 1 --json)
 tag=e${EPOCHS:-15}; [ "${WARMUP:-0}" -gt 0 ] && tag=${tag}w${WARMUP}
+[ "${TRAIN_LIMIT:-12000}" != 12000 ] && tag=${tag}n${TRAIN_LIMIT}
 run() { # name arch space [extra...]
   local name=$1 arch=$2 space=$3; shift 3
   [ -f "res/$name-$arch-$tag.json" ] && return
