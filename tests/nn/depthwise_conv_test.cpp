@@ -221,6 +221,9 @@ TEST(DepthwiseEngineIsa, ReadsOneDnnCapsAndNeverRaisesTheCpu) {
   EXPECT_EQ(detail::capped_isa_rank("AVX", 2), 0);
   EXPECT_EQ(detail::capped_isa_rank("AVX512_CORE", 1), 1);
   EXPECT_EQ(detail::capped_isa_rank("ALL", 1), 1);
+  EXPECT_EQ(detail::capped_isa_rank("AVX10_1_512", 2), 2);
+  EXPECT_EQ(detail::capped_isa_rank("bogus", 2), 2);   // unknown: oneDNN ignores it
+  EXPECT_EQ(detail::capped_isa_rank("avx_foo", 2), 2);
 }
 
 }  // namespace

@@ -131,5 +131,24 @@ TEST_F(StageEngineTest, AProcessThatIsNotTheWriterWritesNothingAndWaitsAtBarrier
   EXPECT_NE(read_file(dir.path() / kManifest), manifest_before);
 }
 
+TEST_F(StageEngineTest, AWriterWhoseClosingBarrierFailsHasRecordedTheStageDone) {
+  // The other ranks gave up waiting while the writer ran a long stage alone: its barrier throws
+  // after the stage's body, and a rerun must skip the finished stage, not run it again.
+  int barriers = 0;
+  Processes writer;
+  writer.barrier = [&] {
+    if (++barriers == 1) throw std::runtime_error("the other ranks left");  // after a's body
+  };
+  Manifest m = Manifest::read(dir.path() / kManifest);
+  EXPECT_THROW(run_stages(dir.path(), m, "s", stages(0), {}, writer), std::runtime_error);
+  Manifest again = Manifest::read(dir.path() / kManifest);
+  ASSERT_NE(again.find("a"), nullptr);
+  EXPECT_EQ(again.find("a")->status, "done");
+  EXPECT_EQ(barriers, 1);
+  const StagesSummary rerun = run_stages(dir.path(), again, "s", stages(0), {});
+  EXPECT_EQ(rerun.skipped, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(runs["a"], 1);
+}
+
 }  // namespace
 }  // namespace sparsenas::rundir

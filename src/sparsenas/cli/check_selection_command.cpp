@@ -33,6 +33,11 @@ std::string with_ci(double value, const report::Interval& ci) {
 
 void run_check_selection(const CheckSelectionFlags& f) {
   dist::init();  // several ranks: meet first, so that only rank 0 logs
+  // Ranks that drew other networks would record their numbers against rank 0's: the same command.
+  dist::check_same("check-selection's settings (every rank must run the same command)",
+                   f.run + "|" + f.on + "|" + f.out + "|" + f.options.split + "|" + std::to_string(f.options.images) +
+                       "|" + std::to_string(f.options.seed) + "|" + std::to_string(f.options.bootstrap_resamples) +
+                       "|" + std::to_string(f.options.max_draws_per_interval));
   pipeline::CheckSelectionOptions options = f.options;
   options.out = f.out;
   const pipeline::CheckSelectionResult r =

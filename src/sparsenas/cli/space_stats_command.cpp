@@ -30,6 +30,10 @@ struct SpaceStatsFlags {
 
 void run_space_stats(const SpaceStatsFlags& f) {
   dist::init();  // several ranks: meet first, so that only rank 0 logs
+  // Ranks that drew other networks would record their numbers against rank 0's: the same command.
+  std::string settings = f.run + "|" + f.supernet + "|" + std::to_string(f.seed);
+  for (const int64_t n : f.samples) settings += "|" + std::to_string(n);
+  dist::check_same("space-stats' settings (every rank must run the same command)", settings);
   const pipeline::SpaceStats stats =
       run_interruptible([&] { return pipeline::compute_space_stats(f.run, f.supernet, f.samples, f.seed); });
   if (!dist::is_main()) return;  // several ranks: rank 0 reports

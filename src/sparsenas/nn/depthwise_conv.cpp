@@ -301,8 +301,11 @@ namespace detail {
 int capped_isa_rank(std::string cap, int cpu_rank) {
   std::transform(cap.begin(), cap.end(), cap.begin(),
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  if (cap.empty() || cap == "all") return cpu_rank;
-  const int capped = cap.rfind("avx512", 0) == 0 ? 2 : cap.rfind("avx2", 0) == 0 ? 1 : 0;
+  const auto starts = [&](const char* prefix) { return cap.rfind(prefix, 0) == 0; };
+  int capped = cpu_rank;  // "", "all" and names oneDNN does not know: no cap, as oneDNN
+  if (starts("avx512") || starts("avx10")) capped = 2;
+  else if (starts("avx2")) capped = 1;
+  else if (cap == "sse41" || cap == "avx") capped = 0;
   return std::min(cpu_rank, capped);
 }
 

@@ -73,7 +73,8 @@ torch::Tensor depthwise_conv2d_with(DepthwiseImpl impl, const torch::Tensor& x,
 
 /// The engine's ISA rank (0 below AVX2, 1 AVX2, 2 AVX-512) on a CPU of rank `cpu_rank` under the
 /// oneDNN cap `cap` (ONEDNN_MAX_CPU_ISA's value, any case: "" or "ALL" = no cap, "AVX2",
-/// "AVX2_VNNI", "AVX512_CORE", "AVX512_CORE_AMX", "SSE41", ...). A cap never raises the rank.
+/// "AVX2_VNNI", "AVX512_CORE", "AVX512_CORE_AMX", "SSE41", ...; a name it does not know = no cap,
+/// as oneDNN ignores it). A cap never raises the rank.
 int capped_isa_rank(std::string cap, int cpu_rank);
 
 /// Whether this CPU can run the own kernels of `impl` (kEngine and kOwnDefault: always).

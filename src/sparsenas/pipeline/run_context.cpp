@@ -62,8 +62,13 @@ const search::LatencyPredictor* RunContext::latency() {
   const search::SparseSpaceConfig& c = config_.sparse_space;
   if (!c.latency()) return nullptr;
   if (!latency_) {
-    latency_.emplace(search::read_latency_table(c.latency_table), space(),
-                     "sparse_space.latency_table " + c.latency_table);
+    search::LatencyTable table;
+    try {
+      table = search::read_latency_table(c.latency_table);
+    } catch (const Error& e) {
+      SNAS_FAIL("sparse_space.latency_table: ", e.what());
+    }
+    latency_.emplace(std::move(table), space(), "sparse_space.latency_table " + c.latency_table);
   }
   return &*latency_;
 }

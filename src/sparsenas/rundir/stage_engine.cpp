@@ -102,12 +102,23 @@ StagesSummary run_stages(const fs::path& dir, Manifest& manifest, const std::str
       write_manifest();
       throw;
     }
-    barrier();  // the writer has written the stage's outputs
-    account();
-    rec.output_hash = output_hash(dir, stage.outputs);
-    rec.status = "done";
-    rec.finished = utc_now();
-    write_manifest();
+    const auto finish = [&] {
+      account();
+      rec.output_hash = output_hash(dir, stage.outputs);
+      rec.status = "done";
+      rec.finished = utc_now();
+      write_manifest();
+    };
+    // The writer records the stage as done before it meets the others, and they hash its outputs
+    // after: a barrier that fails (a rank gone, or one that gave up waiting for a long stage that
+    // ran on the writer alone) then leaves a finished stage that a rerun skips, not one it redoes.
+    if (processes.writer) {
+      finish();
+      barrier();
+    } else {
+      barrier();
+      finish();
+    }
     summary.ran.push_back(stage.name);
     SNAS_LOG(INFO) << tag << ": done in " << rec.wall_seconds << " s";
   }

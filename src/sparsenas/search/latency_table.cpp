@@ -270,7 +270,8 @@ LatencyTable latency_table_from_json(const json& j, const std::string& source) {
   t.created_at = text("created_at");
   const json& entries = field("entries");
   SNAS_CHECK(entries.is_object() && !entries.empty(), source,
-             ": field 'entries' must be a non-empty object of key: milliseconds, got ", entries.type_name());
+             ": field 'entries' must be a non-empty object of key: milliseconds, got ",
+             entries.is_object() ? std::string("an empty object {}") : entries.type_name());
   for (const auto& [key, value] : entries.items()) {
     SNAS_CHECK(value.is_number() && std::isfinite(value.get<double>()) && value.get<double>() >= 0, source,
                ": entries['", key, "'] must be a number of milliseconds >= 0, got ", value.dump());
