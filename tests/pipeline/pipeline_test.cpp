@@ -475,6 +475,10 @@ TEST_F(TinyRunTest, LatencyGridFromATable) {
   fs::copy_file(lut, moved);
   options.sparse_space.latency_table = moved.string();
   EXPECT_TRUE(run_pipeline(options, copy).ran.empty());
+  options.sparse_space.constraint = search::kConstraintMacs;
+  options.sparse_space.latency_table.clear();
+  EXPECT_EQ(run_pipeline(options, copy).ran, (std::vector<std::string>{"sparse_space", "supernet", "family", "report"}));
+  EXPECT_FALSE(contains(read_file(copy / "family.csv"), "predicted_ms"));
   // The MACs run's files have no latency columns or keys.
   EXPECT_FALSE(contains(read_file(run_ / "family.csv"), "predicted_ms"));
   EXPECT_FALSE(contains(read_file(run_ / "sparse_space.json"), "constraint"));
