@@ -112,6 +112,31 @@ TEST(MethodsTest, TheLatencyConstraintIsHashedOnlyWhenOnAndByTheTablesContent) {
   }
 }
 
+TEST(MethodsTest, ARankingPredictorIsHashedWithTheGridThatGroupsItsPairs) {
+  test::TempDir dir;
+  write_file_atomic(dir.path() / "a.json", "table bytes");
+  auto predictor = [](const json& flags) {
+    const RunConfig c = resolve_run_config("tiny", nullptr, flags);
+    for (const MethodStage& s : method_stages("sparsenas")) {
+      if (s.name == "predictor") return s.config(c);
+    }
+    return json();
+  };
+  const json ranking = {{"predictor", {{"early", {{"objective", "rank:pairwise"}}}}}};
+  auto with = [](json a, const json& b) {
+    a.merge_patch(b);
+    return a;
+  };
+  const json coarser = {{"sparse_space_stage", {{"num_intervals", 2}}}};
+  const json latency = {
+      {"sparse_space", {{"constraint", "latency"}, {"latency_table", (dir.path() / "a.json").string()}}}};
+  // The paper's regression does not group: the grid is not its input.
+  EXPECT_EQ(predictor(coarser), predictor(json::object()));
+  // A ranking objective ranks within the grid's intervals: another grid, another fit.
+  EXPECT_NE(predictor(with(ranking, coarser)), predictor(ranking));
+  EXPECT_NE(predictor(with(ranking, latency)), predictor(ranking));
+}
+
 TEST(MethodsTest, AReusedTeacherIsHashedByContentNotByPathOrRecipe) {
   test::TempDir dir;
   write_file_atomic(dir.path() / "a.pt", "teacher bytes");

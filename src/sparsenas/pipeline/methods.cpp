@@ -32,16 +32,6 @@ json hashable(const train::TrainConfig& t) {
 // run stays finished.
 json section(const RunConfig& c, const char* key) { return to_json(c)[key]; }
 
-json predictor_section(const RunConfig& c) {
-  json j = section(c, "predictor");
-  j["early"].erase("nthread");
-  // Added after runs existed (issue 12 item 6): hashed only when not the paper's, so that
-  // finished runs stay finished.
-  if (c.predictor.target == "val_top1") j.erase("target");
-  if (c.predictor.early.objective == "reg:squarederror") j["early"].erase("objective");
-  return j;
-}
-
 json grid_section(const RunConfig& c) {
   json j = section(c, "sparse_space");
   j["num_intervals"] = c.sparse_space_stage.num_intervals;
@@ -54,6 +44,28 @@ json grid_section(const RunConfig& c) {
   } else {
     j.erase("constraint");
     j.erase("latency_table");
+  }
+  return j;
+}
+
+json predictor_section(const RunConfig& c) {
+  json j = section(c, "predictor");
+  j["early"].erase("nthread");
+  // Added after runs existed (issue 12 item 6): hashed only when not the paper's, so that
+  // finished runs stay finished.
+  if (c.predictor.target == "val_top1") j.erase("target");
+  if (c.predictor.early.objective == "reg:squarederror") {
+    j["early"].erase("objective");
+  } else {
+    // A ranking objective groups the pairs by the sparse space's MACs intervals (run_predictor;
+    // on a latency grid, by the default MACs intervals): the grid is then an input of the fit.
+    if (c.sparse_space.latency()) {
+      j["groups"] = "the default MACs grid";
+    } else {
+      const json g = grid_section(c);
+      j["groups"] = {{"min_macs", g["min_macs"]}, {"max_macs", g["max_macs"]},
+                     {"interval", g["interval"]}, {"num_intervals", g["num_intervals"]}};
+    }
   }
   return j;
 }
