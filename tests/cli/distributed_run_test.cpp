@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -152,7 +153,9 @@ TEST(DistributedRunTest, TwoRanksRunLikeOneProcess) {
     EXPECT_EQ(rows1[i].arch, rows2[i].arch) << i;
     EXPECT_EQ(rows1[i].val_top1, rows2[i].val_top1) << i;
     EXPECT_EQ(rows1[i].test_top1, rows2[i].test_top1) << i;  // latency: measured, differs
+    EXPECT_TRUE(std::isnan(rows1[i].latency_ms) == std::isnan(rows2[i].latency_ms)) << i;  // rank 0 measured it
   }
+  EXPECT_TRUE(contains(read_text(dir.path() / "rank0.log"), "family latency")) << both_logs(dir.path());
   EXPECT_EQ(read_text(family / rd::kFamilyCorrect), read_text(one / rd::kFamilyCorrect));
 
   // space-stats divides its networks too.

@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "sparsenas/core/log.h"
+#include "sparsenas/core/progress.h"
 #include "sparsenas/core/random.h"
 #include "sparsenas/data/batch_loader.h"
 #include "sparsenas/dist/world.h"
@@ -248,8 +249,9 @@ void run_family(RunContext& ctx, StageRecord& rec) {
       },
       clear);
   // Data-parallel: the networks are divided among the ranks (run_loop), each measured whole on one
-  // rank (recalibration included, on the same images as in one process) and gathered exactly. A
-  // network's latency is measured by the rank that evaluates it (beside the other ranks' work).
+  // rank (recalibration included, on the same images as in one process) and gathered exactly. The
+  // latencies are then measured by rank 0 alone, one network at a time, while the others wait: a
+  // latency taken beside the other ranks' work would depend on how many ranks ran.
   const size_t n_val = static_cast<size_t>(val.size()), n_test = static_cast<size_t>(test.size());
   loop.measure = [&](size_t i) {
     const space::Arch& arch = archs[i];
@@ -265,7 +267,7 @@ void run_family(RunContext& ctx, StageRecord& rec) {
       std::copy(t.correct.begin(), t.correct.end(), numbers.begin() + 3 + n_val);
     }
     numbers[2] = std::nan("");
-    if (config.family.latency_repeats > 0) {
+    if (config.family.latency_repeats > 0 && !dist::is_distributed()) {
       auto static_net = net->extract(arch);
       static_net->eval();
       numbers[2] = measure_latency_ms(*static_net, image, config.family.latency_warmup, config.family.latency_repeats);
@@ -297,8 +299,21 @@ void run_family(RunContext& ctx, StageRecord& rec) {
   };
   loop.note = [&] { return "val " + percent(rows.back().val_top1); };
   run_loop(loop);
-  // Rank 0 alone writes the run directory and evaluates the teacher (the record is its).
+  // Rank 0 alone measures the latencies left (several ranks, or rows resumed from such a run),
+  // writes the run directory and evaluates the teacher (the record is its).
   if (!dist::is_main()) return;
+  if (config.family.latency_repeats > 0) {
+    const auto left = std::count_if(rows.begin(), rows.end(), [](const auto& r) { return std::isnan(r.latency_ms); });
+    Progress progress("family latency", left, "net");
+    for (auto& r : rows) {
+      if (!std::isnan(r.latency_ms)) continue;
+      auto static_net = net->extract(r.arch);
+      static_net->eval();
+      r.latency_ms = measure_latency_ms(*static_net, image, config.family.latency_warmup, config.family.latency_repeats);
+      progress.step(1);
+    }
+    progress.finish();
+  }
   rundir::write_image_correctness(ctx.path(rundir::kFamilyCorrect), correct);
   search::FamilyTable(rows).write_csv(ctx.path(rundir::kFamily));
   fs::remove(correct_partial);
