@@ -3,7 +3,8 @@
 # (12,000 training images, 2,000 validation, 15 epochs (EPOCHS), batch 128, lr 0.1 cosine; the `train` defaults otherwise),
 # tested on all 10,000 Fashion-MNIST test images. One thread each; resumes.
 # WARMUP=N adds N epochs of linear warm-up (part of EPOCHS); CANDIDATES="D A" picks and orders the candidates;
-# TRAIN_LIMIT=N trains on N images (default 12000; 0 = all the training images left after the 2,000 held out).
+# TRAIN_LIMIT=N trains on N images (default 12000; 0 = all the training images left after the 2,000 held out);
+# ARCHS="max" runs one end only (two scripts, ARCHS=min and ARCHS=max, train both ends at once on 2 cores).
 set -u
 cd "$(dirname "$0")"  # out/, res/, logs/ are written beside this script
 BIN=${BIN:-$PWD/../../build/sparsenas}
@@ -26,7 +27,7 @@ run() { # name arch space [extra...]
 }
 mkdir -p res logs out
 for c in ${CANDIDATES:-A D C F B}; do
-  for arch in min max; do
+  for arch in ${ARCHS:-min max}; do
     case $c in
       A) run A-stem2 $arch ofa-mbv3 --resolution 28 ;;
       D) run D-stem1-w0.5 $arch ofa-mbv3-s1.json --resolution 28 --width-mult 0.5 ;;
