@@ -17,6 +17,7 @@
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/space/space_spec.h"
 #include "sparsenas/train/checkpoint.h"
+#include "support/checkpoint_compare.h"
 #include "support/error_of.h"
 #include "support/ranks.h"
 #include "support/temp_dir.h"
@@ -28,25 +29,6 @@ using namespace sparsenas::test;  // support/ranks.h, error_of.h
 namespace rd = sparsenas::rundir;
 
 const char* const kFashion = "/usr/share/datasets/fashion-mnist";
-
-/// Largest |a - b| over the parameters (not the buffers) of two checkpoints of the run's space.
-double parameter_difference(const fs::path& a, const fs::path& b) {
-  const auto load = [](const fs::path& path) {
-    const auto meta = sparsenas::train::read_checkpoint_meta(path);
-    const sparsenas::space::SearchSpace space(sparsenas::space::space_spec_from_json(meta.space));
-    sparsenas::nn::Supernet net(space);
-    sparsenas::train::load_checkpoint(path, *net, nullptr, /*restore_rng=*/false);
-    return net;
-  };
-  const auto x = load(a), y = load(b);
-  const auto px = x->parameters(), py = y->parameters();
-  EXPECT_EQ(px.size(), py.size());
-  double worst = 0;
-  for (size_t i = 0; i < px.size() && i < py.size(); ++i) {
-    worst = std::max(worst, (px[i] - py[i]).abs().max().item<double>());
-  }
-  return worst;
-}
 
 /// Every stage of `dir`'s manifest, with "done" status.
 std::vector<std::string> done_stages(const fs::path& dir) {

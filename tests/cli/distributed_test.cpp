@@ -16,6 +16,7 @@
 #include "sparsenas/nn/supernet.h"
 #include "sparsenas/space/space_spec.h"
 #include "sparsenas/train/checkpoint.h"
+#include "support/checkpoint_compare.h"
 #include "support/error_of.h"
 #include "support/ranks.h"
 #include "support/temp_dir.h"
@@ -27,22 +28,6 @@ using sparsenas::test::contains;
 using namespace sparsenas::test;  // support/ranks.h
 
 const char* const kFashion = "/usr/share/datasets/fashion-mnist";
-
-/// Largest |a - b| over the parameters (not the buffers) of two checkpoints.
-double parameter_difference(const fs::path& a, const fs::path& b) {
-  const auto load = [](const fs::path& path) {
-    const auto meta = sparsenas::train::read_checkpoint_meta(path);
-    const sparsenas::space::SearchSpace space(sparsenas::space::space_spec_from_json(meta.space));
-    sparsenas::nn::Supernet net(space);
-    sparsenas::train::load_checkpoint(path, *net, nullptr, /*restore_rng=*/false);
-    return net;
-  };
-  const auto x = load(a), y = load(b);
-  const auto px = x->parameters(), py = y->parameters();
-  double worst = 0;
-  for (size_t i = 0; i < px.size(); ++i) worst = std::max(worst, (px[i] - py[i]).abs().max().item<double>());
-  return worst;
-}
 
 // Small enough for seconds: the smallest network, 4 steps of a global batch of 32 at a small
 // learning rate (this network at initialisation amplifies float rounding: two one-process runs

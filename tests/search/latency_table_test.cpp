@@ -10,6 +10,7 @@
 #include "sparsenas/core/random.h"
 #include "support/error_of.h"
 #include "support/fashion_space.h"
+#include "support/latency_tables.h"
 #include "support/small_space.h"
 #include "support/temp_dir.h"
 
@@ -22,16 +23,7 @@ using test::error_of;
 // A table whose entries are the parts' MACs (SearchSpace's analytic model, an independent count):
 // then its prediction must be the network's MACs.
 LatencyTable macs_table(const space::SearchSpace& sp) {
-  LatencyTable t;
-  t.space = sp.name();
-  t.space_hash = space_hash(sp);
-  t.resolution = sp.spec().resolution;
-  t.in_channels = sp.spec().in_channels;
-  t.num_classes = sp.spec().num_classes;
-  t.width_mult = sp.spec().width_mult;
-  t.machine = "test";
-  t.created_at = "2026-12-05T00:00:00Z";
-  t.repeats = 1;
+  LatencyTable t = test::empty_latency_table(sp);
   for (const BlockConfig& c : block_configs(sp)) {
     if (c.kind == "block") t.entries[c.key] = static_cast<double>(sp.block_macs(c.slot, c.kernel, c.expand));
   }

@@ -13,9 +13,8 @@
 
 namespace sparsenas::test {
 
-/// A complete, valid table for `space` (every part of search::block_configs): blocks 0.01..0.2 ms
-/// drawn from `seed`, stem 0.05 ms, head 0.03 ms.
-inline search::LatencyTable random_latency_table(const space::SearchSpace& space, uint64_t seed = 1) {
+/// A table for `space` with its header filled (space, hash, shape, a test machine) and no entries.
+inline search::LatencyTable empty_latency_table(const space::SearchSpace& space) {
   search::LatencyTable t;
   t.space = space.name();
   t.space_hash = search::space_hash(space);
@@ -26,6 +25,13 @@ inline search::LatencyTable random_latency_table(const space::SearchSpace& space
   t.machine = "test";
   t.created_at = "2026-12-05T00:00:00Z";
   t.repeats = 1;
+  return t;
+}
+
+/// A complete, valid table for `space` (every part of search::block_configs): blocks 0.01..0.2 ms
+/// drawn from `seed`, stem 0.05 ms, head 0.03 ms.
+inline search::LatencyTable random_latency_table(const space::SearchSpace& space, uint64_t seed = 1) {
+  search::LatencyTable t = empty_latency_table(space);
   Rng rng(seed);
   std::uniform_real_distribution<double> ms(0.01, 0.2);
   for (const search::BlockConfig& c : search::block_configs(space)) {
