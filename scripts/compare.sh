@@ -32,9 +32,12 @@ else
   ./build/sparsenas run --preset "$PRESET" --seed "$TEACHER_SEED" --print-config |
     python3 -c 'import json, sys; c = json.load(sys.stdin); json.dump({"train": c["teacher"], "data": c["data"]}, sys.stdout, indent=2)' \
       > "$OUT/teacher-config.json"
+  # The preset's space and width multiplier (the protocol), which `train` takes as flags.
+  space_flags=($(./build/sparsenas run --preset "$PRESET" --print-config |
+    python3 -c 'import json, sys; c = json.load(sys.stdin); print("--space", c["space"], "--width-mult", c["width_mult"])'))
   resume=()
   if [ -f "$TEACHER/checkpoint.pt" ]; then resume=(--resume); fi
-  ./build/sparsenas train --arch max --config "$OUT/teacher-config.json" --epochs "$TEACHER_EPOCHS" \
+  ./build/sparsenas train --arch max "${space_flags[@]}" --config "$OUT/teacher-config.json" --epochs "$TEACHER_EPOCHS" \
     --out "$TEACHER" "${resume[@]}" >&2
 fi
 

@@ -31,10 +31,11 @@ for c in ${CANDIDATES:-A D C F B}; do
     case $c in
       A) run A-stem2 $arch ofa-mbv3 --resolution 28 ;;
       D) run D-stem1-w0.5 $arch ofa-mbv3-s1.json --resolution 28 --width-mult 0.5 ;;
+      E) run E-stem1-w0.25 $arch ofa-mbv3-s1.json --resolution 28 --width-mult 0.25 ;;
       C) run C-up56 $arch ofa-mbv3 --resolution 56 --image-size 56 ;;
       F) run F-stage1s1 $arch ofa-mbv3-stage1s1.json --resolution 28 ;;
       B) run B-stem1 $arch ofa-mbv3-s1.json --resolution 28 ;;
-      *) echo "pilot: unknown candidate $c (expected A, B, C, D or F)" >&2; exit 2 ;;
+      *) echo "pilot: unknown candidate $c (expected A, B, C, D, E or F)" >&2; exit 2 ;;
     esac
   done
 done

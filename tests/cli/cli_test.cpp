@@ -118,7 +118,7 @@ TEST(CliHelpTest, DefaultsAndChoicesComeFromTheConfigDeclarations) {
 TEST(CliErrorTest, BadInputsFailWithClearMessages) {
   CliRun r = run("space info --space resnet");
   EXPECT_EQ(r.code, 1);
-  EXPECT_TRUE(contains(r.err, "space must be one of ofa-mbv3, proxyless, compofa")) << r.err;
+  EXPECT_TRUE(contains(r.err, "space must be one of ofa-mbv3, proxyless, compofa, ofa-mbv3-s1, compofa-s1")) << r.err;
 
   r = run(R"(space macs --arch '{"ks":[4],"e":[3],"d":[2]}')");
   EXPECT_EQ(r.code, 1);

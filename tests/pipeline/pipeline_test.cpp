@@ -114,6 +114,15 @@ TEST(RunConfigTest, BaselinesFollowOfaAndCompofaAndScaleByOneFactor) {
   // quick: every phase at 4/150 of the paper's epochs, rounded, at least 1.
   const RunConfig quick = resolve_run_config("quick", nullptr, json{{"threads", 1}});
   EXPECT_EQ(quick.supernet.epochs, 4);
+  // Issue 12 item 1: quick and standard run the comparison protocol; paper and the default keep OFA's space.
+  EXPECT_EQ(quick.space, "ofa-mbv3-s1");
+  EXPECT_EQ(quick.width_mult, 0.5);
+  EXPECT_EQ(resolve_run_config("standard", nullptr, nullptr).space, "ofa-mbv3-s1");
+  EXPECT_EQ(resolve_run_config("standard", nullptr, nullptr).width_mult, 0.5);
+  EXPECT_EQ(paper.space, "ofa-mbv3");
+  EXPECT_EQ(paper.width_mult, 1.0);
+  EXPECT_EQ(RunConfig{}.space, "ofa-mbv3");
+  EXPECT_EQ(resolve_run_config("tiny", nullptr, nullptr).space, "ofa-mbv3");
   // Issue 12: pairs that can rank. The paper's 1,000 pairs at standard and paper, each on the whole
   // validation split (5,000 images); quick's 120 pairs on a 5,000-image split, its family on 2,000.
   EXPECT_EQ(paper.pairs.count, 1000);
@@ -233,7 +242,8 @@ TEST(RunConfigTest, BadInputNamesTheField) {
       << method;
   const std::string coupled =
       error_of([] { resolve_run_config("tiny", nullptr, json{{"method", "compofa"}, {"space", "proxyless"}}); });
-  EXPECT_TRUE(contains(coupled, "space must be \"ofa-mbv3\"")) << coupled;
+  EXPECT_TRUE(contains(coupled, "space must be \"ofa-mbv3\" or \"ofa-mbv3-s1\", got \"proxyless\"")) << coupled;
+  EXPECT_NO_THROW(resolve_run_config("tiny", nullptr, json{{"method", "compofa"}, {"space", "ofa-mbv3-s1"}}));
   const std::string phase = error_of([] { resolve_run_config("tiny", json{{"ofa", {{"depth", {{"n_sub", 0}}}}}}, nullptr); });
   EXPECT_TRUE(contains(phase, "ofa.depth: ")) << phase;
   const std::string subspace =

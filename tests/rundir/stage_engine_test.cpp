@@ -131,6 +131,38 @@ TEST_F(StageEngineTest, AProcessThatIsNotTheWriterWritesNothingAndWaitsAtBarrier
   EXPECT_NE(read_file(dir.path() / kManifest), manifest_before);
 }
 
+// A process that is not the writer follows the writer's reading of the disk: it reruns a stage
+// whose artifacts it finds intact when the writer found them missing (the writer may already have
+// rewritten them), and skips one it finds changed when the writer found it intact.
+TEST_F(StageEngineTest, EveryProcessTakesTheWritersChoiceOnIntactArtifacts) {
+  run(stages());
+  std::vector<bool> seen;
+  Processes other;
+  other.writer = false;
+  other.barrier = [] {};
+  other.writers_choice = [&](bool mine) {
+    seen.push_back(mine);
+    return seen.size() != 2;  // the writer found b's artifacts missing
+  };
+  Manifest m = Manifest::read(dir.path() / kManifest);
+  const StagesSummary done = run_stages(dir.path(), m, "s", stages(), {}, other);
+  EXPECT_EQ(seen, (std::vector<bool>{true, true}));  // a and b asked; c reruns after b, no question
+  EXPECT_EQ(done.skipped, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(done.ran, (std::vector<std::string>{"b", "c"}));
+
+  write_file_atomic(dir.path() / "a.txt", "tampered");  // this process sees a changed
+  seen.clear();
+  other.writers_choice = [&](bool mine) {
+    seen.push_back(mine);
+    return true;  // the writer saw a, b and c intact
+  };
+  Manifest again = Manifest::read(dir.path() / kManifest);
+  const StagesSummary skipped = run_stages(dir.path(), again, "s", stages(), {}, other);
+  EXPECT_EQ(seen, (std::vector<bool>{false, true, true}));
+  EXPECT_EQ(skipped.skipped, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(skipped.ran.empty());
+}
+
 TEST_F(StageEngineTest, AWriterWhoseClosingBarrierFailsHasRecordedTheStageDone) {
   // The other ranks gave up waiting while the writer ran a long stage alone: its barrier throws
   // after the stage's body, and a rerun must skip the finished stage, not run it again.

@@ -1,7 +1,10 @@
 // Unit tests for src/sparsenas/space/builtin_spaces.h
 #include "sparsenas/space/builtin_spaces.h"
 
+#include <utility>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "sparsenas/core/error.h"
 
@@ -9,7 +12,8 @@ namespace sparsenas::space {
 namespace {
 
 TEST(BuiltinSpacesTest, NamesInOrder) {
-  EXPECT_EQ(builtin_space_names(), (std::vector<std::string>{"ofa-mbv3", "proxyless", "compofa"}));
+  EXPECT_EQ(builtin_space_names(),
+            (std::vector<std::string>{"ofa-mbv3", "proxyless", "compofa", "ofa-mbv3-s1", "compofa-s1"}));
   for (const std::string& name : builtin_space_names()) {
     EXPECT_TRUE(is_builtin_space(name)) << name;
     EXPECT_EQ(builtin_spec(name).name, name);
@@ -24,7 +28,8 @@ TEST(BuiltinSpacesTest, UnknownNameListsTheBuiltins) {
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
-                 "space must be one of ofa-mbv3, proxyless, compofa or a path to a space JSON file, "
+                 "space must be one of ofa-mbv3, proxyless, compofa, ofa-mbv3-s1, compofa-s1 or a path to a space "
+                 "JSON file, "
                  "got \"resnet\"");
   }
 }
@@ -73,6 +78,31 @@ TEST(BuiltinSpacesTest, StemAndHeadOfEachSpace) {
   EXPECT_EQ(compofa.stages[1].coupled_expands, (std::vector<int>{3, 4, 6}));
   EXPECT_EQ(compofa.stages[1].stored_kernel, 7);
   EXPECT_EQ(compofa.stages[1].stored_expand, 6);
+}
+
+// The stride-1 variants differ from their parents in the stem stride only.
+TEST(BuiltinSpacesTest, StrideOneVariantsDifferOnlyInTheStem) {
+  for (const auto& [parent, child] : {std::pair<std::string, std::string>{"ofa-mbv3", "ofa-mbv3-s1"},
+                                      std::pair<std::string, std::string>{"compofa", "compofa-s1"}}) {
+    nlohmann::json p = to_json(builtin_spec(parent));
+    nlohmann::json c = to_json(builtin_spec(child));
+    EXPECT_EQ(p["stem_stride"], 2) << parent;
+    EXPECT_EQ(c["stem_stride"], 1) << child;
+    p.erase("name");
+    c.erase("name");
+    p.erase("stem_stride");
+    c.erase("stem_stride");
+    EXPECT_EQ(p, c) << child;
+  }
+}
+
+TEST(BuiltinSpacesTest, EachOfaSpaceHasItsCompofaCoupling) {
+  EXPECT_EQ(compofa_space_of("ofa-mbv3"), "compofa");
+  EXPECT_EQ(compofa_space_of("ofa-mbv3-s1"), "compofa-s1");
+  EXPECT_EQ(compofa_space_of("proxyless"), "");
+  EXPECT_EQ(compofa_space_of("compofa"), "");
+  EXPECT_EQ(compofa_space_of("spaces/my.json"), "");
+  EXPECT_EQ(coupled_space_names(), "\"ofa-mbv3\" or \"ofa-mbv3-s1\"");
 }
 
 }  // namespace

@@ -36,8 +36,9 @@ std::string millions(int64_t v) {
 }  // namespace
 
 void add_space_flags(CLI::App& cmd, SpaceFlags& flags) {
-  cmd.add_option("--space", flags.space, "search space: ofa-mbv3, proxyless, compofa, or a space JSON file")
-      ->capture_default_str();
+  std::string spaces;
+  for (const auto& name : space::SearchSpace::builtin_names()) spaces += name + ", ";
+  cmd.add_option("--space", flags.space, "search space: " + spaces + "or a space JSON file")->capture_default_str();
   cmd.add_option("--resolution", flags.resolution, "input resolution (default: the space's, 224)");
   cmd.add_option("--in-channels", flags.in_channels, "input channels (default 3)");
   cmd.add_option("--classes", flags.num_classes, "number of classes (default 1000)");

@@ -8,6 +8,7 @@
 #include "sparsenas/pipeline/teacher_source.h"
 #include "sparsenas/core/hash.h"
 #include "sparsenas/rundir/artifacts.h"
+#include "sparsenas/space/builtin_spaces.h"
 
 namespace sparsenas::pipeline {
 
@@ -183,7 +184,7 @@ std::vector<MethodStage> ofa_table() {
 // re-sort before each, no kernel transform (RunContext::make_supernet).
 std::vector<MethodStage> compofa_table() {
   const SampledSpace coupled = [](RunContext& ctx) {
-    return space::SearchSpace::from_name("compofa", ctx.space_options());
+    return space::SearchSpace::from_name(space::compofa_space_of(ctx.config().space), ctx.space_options());
   };
   return {teacher(),
           phase("compound_warmup", [](const RunConfig& c) -> const train::TrainConfig& { return c.compofa.warmup; },

@@ -82,7 +82,10 @@ RunSummary run_pipeline(const RunConfig& config, const fs::path& dir, const std:
   }
   rundir::Processes processes;
   processes.writer = writer;
-  if (dist::is_distributed()) processes.barrier = [] { dist::barrier(); };
+  if (dist::is_distributed()) {
+    processes.barrier = [] { dist::barrier(); };
+    processes.writers_choice = [](bool mine) { return dist::all_gather(mine ? 1.0 : 0.0).front() != 0.0; };
+  }
   const rundir::StagesSummary done = rundir::run_stages(
       dir, manifest, shared_settings(config).dump(), stages,
       [&ctx](const std::string& name) {

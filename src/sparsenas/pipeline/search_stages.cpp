@@ -14,6 +14,7 @@
 #include "sparsenas/report/report.h"
 #include "sparsenas/rundir/artifacts.h"
 #include "sparsenas/search/sparse_space.h"
+#include "sparsenas/space/builtin_spaces.h"
 
 namespace sparsenas::pipeline {
 
@@ -110,7 +111,7 @@ void run_sparse_space(RunContext& ctx, StageRecord& rec, int64_t top_k, const se
 }
 
 void run_family_list(RunContext& ctx, StageRecord& rec) {
-  const space::SearchSpace compofa = space::SearchSpace::from_name("compofa", ctx.space_options());
+  const space::SearchSpace compofa = space::SearchSpace::from_name(space::compofa_space_of(ctx.config().space), ctx.space_options());
   const search::SparseSpace list = search::sparse_space_from_list(ctx.space(), compofa.enumerate(), ctx.grid_config(), ctx.latency());
   search::write_sparse_space(ctx.path(rundir::kSparseSpace), list);
   rec.metrics = list_metrics(list);

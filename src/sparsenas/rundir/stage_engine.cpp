@@ -49,7 +49,9 @@ StagesSummary run_stages(const fs::path& dir, Manifest& manifest, const std::str
     if (!rerun_rest && same_inputs && previous->status == "done") {
       const bool intact = std::all_of(stage.outputs.begin(), stage.outputs.end(),
                                       [&](const std::string& out) { return fs::exists(dir / out); });
-      if (intact && output_hash(dir, stage.outputs) == previous->output_hash) {
+      bool unchanged = intact && output_hash(dir, stage.outputs) == previous->output_hash;
+      if (processes.writers_choice) unchanged = processes.writers_choice(unchanged);
+      if (unchanged) {
         SNAS_LOG(INFO) << tag << ": done, unchanged (skipped)";
         summary.skipped.push_back(stage.name);
         continue;

@@ -46,9 +46,14 @@ struct Stage {
 /// writer removed a stage's scratch files (so no process sees stale state) and after every body (so
 /// every process sees the stage's outputs, whose hash it then computes itself). A body runs on
 /// every process; one that only the writer needs returns at once elsewhere (the caller's choice).
+/// `writers_choice` (empty: one process) returns on every process the value the writer passed; the
+/// one decision read from the disk (a done stage's artifacts intact?) goes through it, so that a
+/// process that looks late, after the writer already rewrote a deleted artifact, cannot skip a
+/// stage the writer reruns.
 struct Processes {
   bool writer = true;
   std::function<void()> barrier;
+  std::function<bool(bool)> writers_choice;
 };
 
 /// What `run_stages` did.

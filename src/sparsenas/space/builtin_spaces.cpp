@@ -2,6 +2,8 @@
 
 #include "sparsenas/core/error.h"
 
+#include <utility>
+
 namespace sparsenas::space {
 
 namespace {
@@ -33,6 +35,17 @@ SpaceSpec ofa_mbv3_spec() {
   return s;
 }
 
+// OFA-MobileNetV3 for small inputs (issue 12's protocol pilot, BENCHMARKS.md): the same blocks and
+// choices with stride 1 in the stem. At 28x28 OFA's stem and four stride-2 stages leave 1x1 maps
+// in the last stage, where the largest network scored no better than the smallest; with a stride-1
+// stem the maps are 28, 14, 7, 4, 4, 2.
+SpaceSpec ofa_mbv3_s1_spec() {
+  SpaceSpec s = ofa_mbv3_spec();
+  s.name = "ofa-mbv3-s1";
+  s.stem_stride = 1;
+  return s;
+}
+
 SpaceSpec proxyless_spec() {
   // reference/ofa_compofa.md 1.2 (ofa_proxyless.py): ReLU6 everywhere, no SE, BN eps 1e-3,
   // last group a single elastic block; a 32-wide stem and a proxyless head (no final expand,
@@ -54,11 +67,10 @@ SpaceSpec proxyless_spec() {
   return s;
 }
 
-SpaceSpec compofa_spec() {
-  // reference/ofa_compofa.md 7.1: d=2<->e=3, 3<->4, 4<->6 per stage; fixed kernels [3,5,3,3,5];
-  // stored weights stay OFA's 7x7 / e=6 so the teacher loads unchanged.
-  SpaceSpec s = ofa_mbv3_spec();
-  s.name = "compofa";
+// reference/ofa_compofa.md 7.1: d=2<->e=3, 3<->4, 4<->6 per stage; fixed kernels [3,5,3,3,5];
+// stored weights stay OFA's 7x7 / e=6 so the teacher loads unchanged.
+SpaceSpec coupled(SpaceSpec s, const char* name) {
+  s.name = name;
   const int kernels[] = {3, 5, 3, 3, 5};
   for (int i = 0; i < 5; ++i) {
     s.stages[i].kernels = {kernels[i]};
@@ -69,13 +81,23 @@ SpaceSpec compofa_spec() {
   return s;
 }
 
+SpaceSpec compofa_spec() { return coupled(ofa_mbv3_spec(), "compofa"); }
+SpaceSpec compofa_s1_spec() { return coupled(ofa_mbv3_s1_spec(), "compofa-s1"); }
+
 struct Builtin {
   const char* name;
   SpaceSpec (*make)();
 };
 
-constexpr Builtin kBuiltins[] = {
-    {"ofa-mbv3", ofa_mbv3_spec}, {"proxyless", proxyless_spec}, {"compofa", compofa_spec}};
+constexpr Builtin kBuiltins[] = {{"ofa-mbv3", ofa_mbv3_spec},
+                                  {"proxyless", proxyless_spec},
+                                  {"compofa", compofa_spec},
+                                  {"ofa-mbv3-s1", ofa_mbv3_s1_spec},
+                                  {"compofa-s1", compofa_s1_spec}};
+
+// Each OFA-MobileNetV3 space and its CompOFA coupling.
+constexpr std::pair<const char*, const char*> kCoupled[] = {{"ofa-mbv3", "compofa"},
+                                                            {"ofa-mbv3-s1", "compofa-s1"}};
 
 }  // namespace
 
@@ -90,6 +112,19 @@ bool is_builtin_space(const std::string& name) {
     if (name == b.name) return true;
   }
   return false;
+}
+
+std::string compofa_space_of(const std::string& space) {
+  for (const auto& [ofa, compofa] : kCoupled) {
+    if (space == ofa) return compofa;
+  }
+  return {};
+}
+
+std::string coupled_space_names() {
+  std::string names;
+  for (const auto& pair : kCoupled) names += std::string(names.empty() ? "\"" : " or \"") + pair.first + "\"";
+  return names;
 }
 
 SpaceSpec builtin_spec(const std::string& name) {

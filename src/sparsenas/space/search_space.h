@@ -47,7 +47,7 @@ class SearchSpace {
 
   /// "ofa-mbv3", "proxyless", "compofa", or a path to a JSON file holding a SpaceSpec.
   static SearchSpace from_name(const std::string& name_or_path, const SpaceOptions& options = {});
-  /// builtin_space_names(): "ofa-mbv3", "proxyless", "compofa".
+  /// builtin_space_names(): "ofa-mbv3", "proxyless", "compofa", "ofa-mbv3-s1", "compofa-s1".
   static std::vector<std::string> builtin_names();
 
   const SpaceSpec& spec() const { return spec_; }
