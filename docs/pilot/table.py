@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """The pilot's table: for each candidate and budget tag with both ends finished, the test top-1 of the
 smallest and the largest network, their difference with a 95% interval (normal approximation for two
-independent binomial proportions on the test images), the MACs range and the seconds per epoch.
+independent binomial proportions on the test images), the MACs range and the seconds per epoch: the median
+of the per-epoch times in the run's log (`<name>.log` beside its JSON) when there is one, else the training
+seconds over the epochs (which include any time the process was stopped).
 
 usage: docs/pilot/table.py [RESULTS_DIR]   (default: docs/pilot/results)"""
 import glob
@@ -29,6 +31,13 @@ for (name, tag), ends in sorted(runs.items()):
     p2, n2 = hi["test"]["top1"], hi["test"]["images"]
     diff = 100 * (p2 - p1)
     half = 196 * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
-    epoch = lambda r: r["train_seconds"] / r["epochs"]
+    def epoch(end):
+        log = os.path.join(results, f"{name}-{end}-{tag}.log")
+        if os.path.exists(log):
+            text = open(log, errors="replace").read().replace("\r", "\n")
+            times = sorted(float(t) for t in re.findall(r"\| ([0-9.]+) s, [0-9]+ img/s", text))
+            if times:
+                return times[(len(times) - 1) // 2]
+        return ends[end]["train_seconds"] / ends[end]["epochs"]
     print(f"| {name} | {tag} | {lo['macs'] / 1e6:.2f}M–{hi['macs'] / 1e6:.2f}M | {100 * p1:.2f}% | {100 * p2:.2f}% "
-          f"| **{diff:+.2f}** ({diff - half:+.2f}, {diff + half:+.2f}) | {epoch(lo):.1f} / {epoch(hi):.1f} |")
+          f"| **{diff:+.2f}** ({diff - half:+.2f}, {diff + half:+.2f}) | {epoch('min'):.1f} / {epoch('max'):.1f} |")
