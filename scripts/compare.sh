@@ -21,7 +21,13 @@ METHODS="${SNAS_METHODS:-sparsenas compofa ofa random-subspace}"
 TEACHER_EPOCHS="${SNAS_TEACHER_EPOCHS:-28}"
 TEACHER_SEED="${SNAS_TEACHER_SEED:-0}"
 OUT="${SNAS_OUT:-runs/compare-$PRESET}"
-TEACHER="$OUT/teacher-e$TEACHER_EPOCHS-seed$TEACHER_SEED"
+# The preset's space and width multiplier (the protocol), which `train` takes as flags and which
+# name the teacher's folder (a teacher of another space would be refused by every run).
+mapfile -t space_flags < <(./build/sparsenas run --preset "$PRESET" --print-config |
+  python3 -c 'import json, sys; c = json.load(sys.stdin); print("--space", c["space"], "--width-mult", c["width_mult"], sep="\n")')
+[ "${#space_flags[@]}" -eq 4 ] || { echo "compare: could not read the space of preset $PRESET" >&2; exit 1; }
+SPACE_TAG="$(basename "${space_flags[1]}" .json)-w${space_flags[3]}"
+TEACHER="$OUT/teacher-$SPACE_TAG-e$TEACHER_EPOCHS-seed$TEACHER_SEED"
 mkdir -p "$OUT"
 
 # The teacher trains on the runs' own training split (the preset's data section), with the
@@ -32,9 +38,6 @@ else
   ./build/sparsenas run --preset "$PRESET" --seed "$TEACHER_SEED" --print-config |
     python3 -c 'import json, sys; c = json.load(sys.stdin); json.dump({"train": c["teacher"], "data": c["data"]}, sys.stdout, indent=2)' \
       > "$OUT/teacher-config.json"
-  # The preset's space and width multiplier (the protocol), which `train` takes as flags.
-  space_flags=($(./build/sparsenas run --preset "$PRESET" --print-config |
-    python3 -c 'import json, sys; c = json.load(sys.stdin); print("--space", c["space"], "--width-mult", c["width_mult"])'))
   resume=()
   if [ -f "$TEACHER/checkpoint.pt" ]; then resume=(--resume); fi
   ./build/sparsenas train --arch max "${space_flags[@]}" --config "$OUT/teacher-config.json" --epochs "$TEACHER_EPOCHS" \

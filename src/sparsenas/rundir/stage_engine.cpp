@@ -49,7 +49,9 @@ StagesSummary run_stages(const fs::path& dir, Manifest& manifest, const std::str
     if (!rerun_rest && same_inputs && previous->status == "done") {
       const bool intact = std::all_of(stage.outputs.begin(), stage.outputs.end(),
                                       [&](const std::string& out) { return fs::exists(dir / out); });
-      bool unchanged = intact && output_hash(dir, stage.outputs) == previous->output_hash;
+      // Where the writer decides, the others do not hash what they would not use (checkpoints are large).
+      const bool own_reading = processes.writer || !processes.writers_choice;
+      bool unchanged = own_reading && intact && output_hash(dir, stage.outputs) == previous->output_hash;
       if (processes.writers_choice) unchanged = processes.writers_choice(unchanged);
       if (unchanged) {
         SNAS_LOG(INFO) << tag << ": done, unchanged (skipped)";
