@@ -173,7 +173,8 @@ struct OfaConfig {
   }
 };
 
-/// CompOFA (reference §7.2): the 243 coupled networks of the `compofa` space, trained from the
+/// CompOFA (reference §7.2): the 243 coupled networks of the run space's coupling (`compofa` for
+/// `ofa-mbv3`, `compofa-s1` for `ofa-mbv3-s1`: space::compofa_space_of), trained from the
 /// teacher in two phases with full channel re-sorting first, n_sub 4, no kernel transform.
 /// Learning rates 0.08 and 0.24 at batch 2048 on 8 GPUs, scaled to batch 128.
 struct CompofaConfig {
