@@ -14,6 +14,7 @@
 #include "sparsenas/data/idx_reader.h"
 #include "sparsenas/data/image_folder.h"
 #include "sparsenas/data/stratified_split.h"
+#include "sparsenas/glyphs/glyph_dataset.h"
 
 namespace sparsenas::data {
 namespace fs = std::filesystem;
@@ -78,6 +79,15 @@ std::string format_floats(const std::vector<float>& values) {
 
 }  // namespace
 
+bool has_val_files(const DataConfig& config) {
+  if (config.path.empty() || !config.train_images.empty()) return false;
+  const fs::path dir(config.path);
+  for (const char* stem : {"val-images-idx3-ubyte", "val-labels-idx1-ubyte"}) {
+    if (!fs::exists(dir / stem) && !fs::exists(dir / (std::string(stem) + ".gz"))) return false;
+  }
+  return true;
+}
+
 void DataConfig::validate() const {
   config_fields::validate_fields(*this, kName);
   const std::vector<std::pair<const char*, const std::string*>> explicit_files = {
@@ -108,13 +118,18 @@ void DataConfig::validate() const {
   SNAS_CHECK(test_size.is_null() || source == "imagefolder" || source == "auto",
              "test_size is only used with source 'imagefolder' (the others come with a test set), got source '",
              source, "'");
+  SNAS_CHECK(content_hash.empty() || source == "glyphs", "content_hash is only used with source 'glyphs', got source '",
+             source, "'");
+  SNAS_CHECK(source != "glyphs" || !augment,
+             "augment must be false for source 'glyphs' (its horizontal flip turns b into d; the renderer already "
+             "jitters position), got true");
   if (source == "cifar10" || source == "cifar100" || source == "folder" || source == "imagefolder" ||
-      source == "auto") {
+      source == "glyphs" || source == "auto") {
     SNAS_CHECK(!path.empty(), "path must name the dataset directory for source '", source,
                "', got an empty path");
   }
   if (source != "folder" && source != "imagefolder" && source != "auto") {
-    const int64_t native = (source == "cifar10" || source == "cifar100") ? 3 : 1;
+    const int64_t native = (source == "cifar10" || source == "cifar100") ? 3 : 1;  // glyphs: grey
     SNAS_CHECK(channels == 0 || channels == native, "channels must be 0 or ", native,
                " for source '", source, "' (only 'folder' and 'imagefolder' convert), got ", channels);
   }
@@ -143,14 +158,24 @@ void resolve_data_config(DataConfig& config, bool val_size_given) {
   }
   const bool own = config.source == "idx" || config.source == "folder" || config.source == "imagefolder";
   if (own && !val_size_given) config.val_size = kDefaultSplitFraction;
+  if ((config.source == "glyphs" || (config.source == "idx" && has_val_files(config))) && !val_size_given) {
+    config.val_size = 0;
+  }
+  if (config.source == "glyphs") {
+    SNAS_CHECK(!config.path.empty(), "source 'glyphs' needs the data set's directory (--data-path DIR, made by "
+               "`sparsenas dataset glyphs --out DIR`), got an empty path");
+    config.augment = false;
+    config.content_hash = glyphs::read_glyphs_manifest(config.path).at("hash").get<std::string>();
+  }
   if (config.source == "imagefolder" && config.test_size.is_null()) config.test_size = kDefaultSplitFraction;
 }
 
 void to_json(json& j, const DataConfig& c) {
   j = config_fields::to_json(c);
   // Left out when unset, so that the JSON (and every stage hash) of the other sources is as it
-  // was before imagefolder.
+  // was before imagefolder and glyphs.
   if (c.test_size.is_null()) j.erase("test_size");
+  if (c.content_hash.empty()) j.erase("content_hash");
 }
 
 void from_json(const json& j, DataConfig& c) {
@@ -168,7 +193,7 @@ Splits load_splits(const DataConfig& config_in) {
   resolve_data_config(config, /*val_size_given=*/true);
   config.validate();
   Dataset pool, val, test;
-  if (config.source == "fashion-mnist" || config.source == "idx") {
+  if (config.source == "fashion-mnist" || config.source == "idx" || config.source == "glyphs") {
     const bool fashion = config.source == "fashion-mnist";
     const bool explicit_files = !config.train_images.empty();
     const fs::path dir = explicit_files        ? fs::path()
@@ -177,18 +202,35 @@ Splits load_splits(const DataConfig& config_in) {
     const auto file = [&](const std::string& explicit_path, const char* stem) {
       return explicit_files ? fs::path(explicit_path) : find_idx_file(dir, stem);
     };
-    const std::vector<std::string> names =
-        fashion ? fashion_mnist_class_names() : std::vector<std::string>{};
+    std::vector<std::string> names = fashion ? fashion_mnist_class_names() : std::vector<std::string>{};
+    if (config.source == "glyphs") {
+      const nlohmann::json manifest = glyphs::read_glyphs_manifest(dir);
+      const std::string hash = manifest.at("hash").get<std::string>();
+      SNAS_CHECK(config.content_hash.empty() || config.content_hash == hash, "data.content_hash: this run was made "
+                 "with the glyphs data set ", config.content_hash, " but ", dir, " now holds ", hash,
+                 " (regenerated with other packages or settings?): point --data-path at the original data set or "
+                 "start a new run directory");
+      SNAS_CHECK(glyphs::glyphs_content_hash(dir) == hash, "glyphs data set ", dir,
+                 ": its IDX files do not match the hash in its manifest.json (modified or truncated): "
+                 "regenerate it with `sparsenas dataset glyphs`");
+      for (const auto& c : manifest.at("classes")) names.push_back(c.at("character").get<std::string>());
+    }
     pool = load_idx(file(config.train_images, "train-images-idx3-ubyte"),
                     file(config.train_labels, "train-labels-idx1-ubyte"), names);
     test = load_idx(file(config.test_images, "t10k-images-idx3-ubyte"),
                     file(config.test_labels, "t10k-labels-idx1-ubyte"), names);
+    if (!explicit_files && has_val_files(config)) {
+      SNAS_CHECK(config.val_size.is_number_integer() && config.val_size.get<int64_t>() == 0, "val_size must be 0 for ", dir,
+                 ": it holds its own validation split (val-images-idx3-ubyte), got ", config.val_size.dump());
+      val = load_idx(file("", "val-images-idx3-ubyte"), file("", "val-labels-idx1-ubyte"), names);
+    }
     if (!fashion && pool.class_names.size() != test.class_names.size()) {
       // Classes are inferred from the largest label, which may be absent from one split.
       auto& names_all =
           pool.num_classes() > test.num_classes() ? pool.class_names : test.class_names;
       pool.class_names = test.class_names = names_all;
     }
+    if (val.size() > 0) val.class_names = pool.class_names;
   } else if (config.source == "cifar10" || config.source == "cifar100") {
     const int num_classes = config.source == "cifar10" ? 10 : 100;
     pool = load_cifar(config.path, num_classes, /*train=*/true);
@@ -226,10 +268,11 @@ Splits load_splits(const DataConfig& config_in) {
   if (config.image_size > 0) {
     pool.images = resize_images(pool.images, config.image_size);
     test.images = resize_images(test.images, config.image_size);
+    if (val.size() > 0) val.images = resize_images(val.images, config.image_size);
   }
 
   Splits splits;
-  if (config.source == "imagefolder") {
+  if (config.source == "imagefolder" || val.size() > 0) {
     splits.val = std::move(val);
     splits.train = seeded_subset(std::move(pool), config.train_limit, mix_seed(config.split_seed, kTrainStream));
   } else {

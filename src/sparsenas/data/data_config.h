@@ -40,6 +40,9 @@ struct DataConfig {
   /// cifar10/cifar100: see `load_cifar`. folder: a directory with `train/` and `test/`, each
   /// holding one sub-folder per class (same class names in both). imagefolder: a directory with
   /// one sub-folder of images per class (torchvision's ImageFolder), split by `stratified_split`.
+  /// glyphs: a directory made by `sparsenas dataset glyphs` (IDX files with their own validation
+  /// split, class names from its manifest). An idx directory that holds val-images-idx3-ubyte and
+  /// val-labels-idx1-ubyte takes them as the validation split.
   /// auto: any of these, told by `infer_data_source` (resolve_data_config() replaces it).
   std::string path;
   std::string train_images;
@@ -62,13 +65,17 @@ struct DataConfig {
   int64_t test_limit = 0;
   /// Not used by `load_splits`; the trainer passes it to `BatchLoader`.
   bool augment = true;
+  /// glyphs only: the data set's manifest hash, set by resolve_data_config() so that it enters
+  /// every stage hash; load_splits() refuses a directory whose manifest says otherwise. Empty
+  /// (and then left out of the JSON, which keeps the other sources' hashes) for the others.
+  std::string content_hash;
 
   /// The fields: JSON key, one-line doc, allowed values (core/config_fields.h). Checks between
   /// fields (which files go with which source) are in validate().
   template <class V>
   void fields(V& v) {
     v("source", source, "dataset")
-        .one_of({"fashion-mnist", "idx", "cifar10", "cifar100", "folder", "imagefolder", "auto"},
+        .one_of({"fashion-mnist", "idx", "glyphs", "cifar10", "cifar100", "folder", "imagefolder", "auto"},
                 config_fields::ChoiceWording::kBraced);
     v("path", path, "dataset directory (fashion-mnist: \"\" = the Debian package's)");
     v("train_images", train_images, "idx only: explicit training images file (set all four or none)");
@@ -95,7 +102,9 @@ struct DataConfig {
     v("test_limit", test_limit, "a seeded random subset of this many test images (0 = all)")
         .min(0)
         .note("0 = all");
-    v("augment", augment, "train-time random crop (2-pixel zero padding) and horizontal flip");
+    v("augment", augment,
+      "train-time random crop (2-pixel zero padding) and horizontal flip (glyphs: always off, a flip turns b into d)");
+    v("content_hash", content_hash, "glyphs only: the data set's manifest hash (set from its manifest.json)");
   }
 
   /// Throws `sparsenas::Error` naming the field, what is expected and the actual value.
@@ -111,7 +120,11 @@ struct DataConfig {
 /// Throws `sparsenas::Error` naming the path when "auto" finds no known kind.
 void resolve_data_config(DataConfig& config, bool val_size_given);
 
-/// Writes every field (test_size only when set).
+/// True when `config` (source idx or glyphs, a directory path) points at a directory holding
+/// val-images-idx3-ubyte and val-labels-idx1-ubyte (plain or .gz): its own validation split.
+bool has_val_files(const DataConfig& config);
+
+/// Writes every field (test_size and content_hash only when set).
 void to_json(nlohmann::json& json, const DataConfig& config);
 /// Reads the keys present (others keep their current values). Unknown keys and wrongly typed
 /// values throw `sparsenas::Error` (listing the valid keys). Does not call `validate()`.

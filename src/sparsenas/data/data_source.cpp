@@ -112,7 +112,7 @@ std::string DataSourceInfo::describe(const fs::path& path) const {
         << list(class_names, 8) << "), " << images
         << " images, split into train, validation and test by data.split_seed";
   } else {
-    out << (source == "idx" ? "IDX files" : source == "cifar10" ? "CIFAR-10 binaries" : "CIFAR-100 binaries")
+    out << (source == "idx" ? "IDX files" : source == "glyphs" ? "a glyphs data set" : source == "cifar10" ? "CIFAR-10 binaries" : "CIFAR-100 binaries")
         << " (source " << source << "): " << train_images << " training and " << test_images << " test images";
   }
   return out.str();
@@ -123,6 +123,13 @@ DataSourceInfo infer_data_source(const fs::path& path) {
   SNAS_CHECK(fs::is_directory(path), "data path ", path,
              " is not a directory (expected a dataset folder: see `sparsenas train --help`, --data)");
   DataSourceInfo info;
+  if (fs::is_regular_file(path / "manifest.json") && fs::exists(path / "train-images-idx3-ubyte")) {
+    info.source = "glyphs";
+    info.train_images = idx_count(path / "train-images-idx3-ubyte");
+    info.test_images = idx_count(path / "t10k-images-idx3-ubyte");
+    info.images = info.train_images + info.test_images;
+    return info;
+  }
   if (fs::is_directory(path / "train") && fs::is_directory(path / "test")) {
     info.source = "folder";
     info.class_names = class_folders(path / "train", info.train_images);

@@ -10,7 +10,7 @@ namespace sparsenas::data {
 /// The kind found at a path and what was seen there. Nothing is decoded: folders are listed, IDX
 /// headers and CIFAR file sizes read, so this is fast on any dataset size.
 struct DataSourceInfo {
-  /// A `DataConfig::source`: "folder", "imagefolder", "idx", "cifar10" or "cifar100".
+  /// A `DataConfig::source`: "folder", "imagefolder", "idx", "glyphs", "cifar10" or "cifar100".
   std::string source;
   /// Class folder names, sorted ("folder": those of train/; empty for idx and CIFAR).
   std::vector<std::string> class_names;
@@ -23,6 +23,7 @@ struct DataSourceInfo {
 };
 
 /// Infers the kind of dataset at `path`, checking in this order:
+/// 0. `manifest.json` beside `train-images-idx3-ubyte` (made by `sparsenas dataset glyphs`): "glyphs";
 /// 1. `train/` and `test/` sub-folders: "folder";
 /// 2. the four IDX files (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
 ///    `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each plain or `.gz`): "idx";

@@ -15,6 +15,7 @@ namespace {
 
 constexpr uint32_t kIdxImagesMagic = 0x00000803;  // unsigned byte, 3 dimensions
 constexpr uint32_t kIdxLabelsMagic = 0x00000801;  // unsigned byte, 1 dimension
+constexpr uint32_t kIdxWideLabelsMagic = 0x00000B01;  // 16-bit big-endian, 1 dimension (> 256 classes)
 
 std::string hex32(uint32_t value) {
   char buffer[16];
@@ -121,13 +122,20 @@ Dataset load_idx(const fs::path& images_path, const fs::path& labels_path,
   }
   {
     GzReader reader(labels_path);
-    check_magic(labels_path, kIdxLabelsMagic, reader.read_u32("magic", 0));
+    const uint32_t magic = reader.read_u32("magic", 0);
+    const bool wide = magic == kIdxWideLabelsMagic;
+    if (!wide) check_magic(labels_path, kIdxLabelsMagic, magic);
     const int64_t n = reader.read_u32("number of labels", 4);
     SNAS_CHECK(n == dataset.images.size(0), "image/label count mismatch: ", images_path, " has ",
                dataset.images.size(0), " images but ", labels_path, " has ", n, " labels");
-    torch::Tensor raw = torch::empty({n}, torch::kByte);
-    read_payload(reader, labels_path, raw.data_ptr(), n, 8, std::to_string(n) + " labels");
-    dataset.labels = raw.to(torch::kLong);
+    const int64_t width = wide ? 2 : 1;
+    torch::Tensor raw = torch::empty({n, width}, torch::kByte);
+    read_payload(reader, labels_path, raw.data_ptr(), n * width, 8,
+                 std::to_string(n) + (wide ? " 16-bit labels" : " labels"));
+    raw = raw.to(torch::kLong);
+    dataset.labels = wide ? (raw.select(1, 0) * 256 + raw.select(1, 1)).contiguous() : raw.select(1, 0).contiguous();
+    SNAS_CHECK(!wide || dataset.labels.max().item<int64_t>() < 32768, "IDX labels file ", labels_path,
+               ": 16-bit labels must be in [0, 32768), got a larger one");
   }
   SNAS_CHECK(dataset.size() > 0, "IDX file ", images_path,
              ": dataset has no images (header says 0)");

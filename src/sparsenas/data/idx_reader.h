@@ -10,7 +10,8 @@
 namespace sparsenas::data {
 
 /// Loads an MNIST-style IDX pair: `images_path` (magic 0x00000803, dims N, H, W big-endian, then
-/// N*H*W uint8) and `labels_path` (magic 0x00000801, dim N, then N uint8). Either file may be
+/// N*H*W uint8) and `labels_path` (magic 0x00000801, dim N, then N uint8; or magic 0x00000B01,
+/// IDX's 16-bit type, then N big-endian labels, for more than 256 classes). Either file may be
 /// gzip-compressed or plain; the format is detected from the content, not the name.
 ///
 /// `class_names` empty: the classes are "0", "1", ... up to the largest label. Otherwise every
