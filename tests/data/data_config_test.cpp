@@ -34,7 +34,7 @@ TEST(DataConfigTest, ValidateNamesFieldExpectedAndActual) {
     return error_message([&] { config.validate(); });
   };
   EXPECT_THAT(msg([](DataConfig& c) { c.source = "mnist"; }),
-              HasSubstr("source must be one of {fashion-mnist, idx, cifar10, cifar100, folder, "
+              HasSubstr("source must be one of {fashion-mnist, idx, glyphs, cifar10, cifar100, folder, "
                         "imagefolder, auto}, got 'mnist'"));
   EXPECT_THAT(msg([](DataConfig& c) { c.val_size = -1; }),
               HasSubstr("val_size must be a count (an integer >= 0) or a fraction in (0, 1), got -1"));
