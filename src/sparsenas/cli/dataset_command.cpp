@@ -54,7 +54,7 @@ void run_glyphs(const GlyphsFlags& f) {
     return;
   }
   const fs::path target = f.force && fs::exists(out) ? out.parent_path() / (out.filename().string() + ".new-glyphs") : out;
-  fs::remove_all(f.force ? target : fs::path());
+  if (f.force) fs::remove_all(target);  // a replacement left by an interrupted --force
   const nlohmann::json manifest = glyphs::generate_glyphs(f.request, target);
   if (target != out) {
     fs::remove_all(out);
