@@ -17,6 +17,7 @@
 #include "sparsenas/core/config_fields.h"
 #include "sparsenas/data/data_config.h"
 #include "sparsenas/pipeline/run_config.h"
+#include "sparsenas/rundir/image_correctness.h"
 #include "sparsenas/search/latency_table.h"
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/search/sparse_space.h"
@@ -193,10 +194,20 @@ TEST(CliTrainTest, TrainEvalAndRefuseOverwrite) {
   EXPECT_TRUE(contains(r.err, " step/s ETA 0:00 loss ")) << r.err;
   EXPECT_FALSE(contains(r.err, "\r")) << r.err;
 
-  r = run("eval --checkpoint " + out + "/checkpoint.pt --split test --json --threads 1");
+  const auto correct_file = dir.path() / "correct.json";
+  r = run("eval --checkpoint " + out + "/checkpoint.pt --split test --json --threads 1 --correct " +
+          correct_file.string());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_DOUBLE_EQ(nlohmann::json::parse(r.out)["test"]["top1"].get<double>(), result["test"]["top1"].get<double>());
   EXPECT_FALSE(nlohmann::json::parse(r.out)["bn_recalibrated"].get<bool>());
+  // Per image, in the format of family_correct.json: the mean of the bits is the top-1.
+  const auto correctness = sparsenas::rundir::read_image_correctness(correct_file);
+  ASSERT_EQ(correctness.networks.size(), 1u);
+  EXPECT_EQ(correctness.splits.at("test").images, 256);
+  EXPECT_EQ(correctness.splits.count("val"), 0u);
+  const auto& bits = correctness.bits(0, "test");
+  EXPECT_DOUBLE_EQ(static_cast<double>(std::count(bits.begin(), bits.end(), 1)) / 256,
+                   result["test"]["top1"].get<double>());
 
   r = run("eval --checkpoint " + out + "/checkpoint.pt --arch max --split test --threads 1");
   ASSERT_EQ(r.code, 0) << r.err;
@@ -747,4 +758,83 @@ TEST(CliDataTest, TinyRunOnAnImageFolderExportsItsClassNames) {
   const auto sidecar = nlohmann::json::parse(read_text(dir.path() / "model.json"));
   EXPECT_EQ(sidecar["class_names"], nlohmann::json({"apple", "banana", "grape"}));
   EXPECT_EQ(sidecar["input"]["shape"], nlohmann::json({-1, 3, 16, 16}));
+}
+
+// ----------------------------------------------------------------------------------------------
+// `sparsenas dataset glyphs` and runs on it (issue 24).
+
+TEST(CliGlyphsTest, BadClassesIsAClearErrorAndARepeatIsANoOp) {
+  sparsenas::test::TempDir dir;
+  const auto out = dir.path() / "digits";
+  CliRun r = run("dataset glyphs --classes runes --out " + out.string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "--classes: unknown class set \"runes\" (valid: latin62, latin26, digits10, cjk500, cjk100)"))
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+
+  const std::string make = "dataset glyphs --classes digits10 --images-per-class 1 --json --out " + out.string();
+  r = run(make);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["generated"], true);
+  const auto manifest = nlohmann::json::parse(read_text(out / "manifest.json"));
+  EXPECT_EQ(summary["hash"], manifest["hash"]);
+  EXPECT_TRUE(contains(r.err, "glyphs train")) << r.err;  // progress on stderr
+
+  r = run(make);  // the same request on the same fonts: nothing to do
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["generated"], false);
+  EXPECT_EQ(read_text(out / "manifest.json"), manifest.dump(2) + "\n");
+
+  r = run("dataset glyphs --classes digits10 --images-per-class 1 --seed 3 --out " + out.string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "--force")) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(read_text(out / "manifest.json"))["hash"], manifest["hash"]);
+
+  r = run("dataset glyphs --classes digits10 --images-per-class 1 --seed 3 --force --json --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(nlohmann::json::parse(read_text(out / "manifest.json"))["hash"], manifest["hash"]);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["generated"], true);
+}
+
+// A tiny run on a generated glyphs set: the data set's hash in the config, its own validation
+// split, the same run found by --data DIR resumes it, and export's sidecar names the characters.
+TEST(CliGlyphsTest, TinyRunOnGlyphsExportsTheCharacters) {
+  sparsenas::test::TempDir dir;
+  const auto data = dir.path() / "letters", out = dir.path() / "run";
+  CliRun r = run("dataset glyphs --classes latin26 --images-per-class 1 --out " + data.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto manifest = nlohmann::json::parse(read_text(data / "manifest.json"));
+  r = run("run --preset tiny --threads 1 --json --data glyphs --data-path " + data.string() + " --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["skipped"].size(), 0u);
+  const auto config = nlohmann::json::parse(read_text(out / "config.json"));
+  EXPECT_EQ(config["data"]["source"], "glyphs");
+  EXPECT_EQ(config["data"]["content_hash"], manifest["hash"]);
+  EXPECT_EQ(config["data"]["val_size"], 0);
+  EXPECT_EQ(config["data"]["augment"], false);
+  const auto val_images = manifest["splits"]["val"]["images"].get<int64_t>();
+  EXPECT_TRUE(contains(r.err, " val " + std::to_string(val_images) + " ")) << r.err;  // the val files, whole
+
+  r = run("run --preset tiny --threads 1 --json --data " + data.string() + " --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["ran"].size(), 0u) << r.out;
+
+  r = run("export --run " + out.string() + " --max-macs 1e12 --out " + (dir.path() / "model.pt").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto sidecar = nlohmann::json::parse(read_text(dir.path() / "model.json"));
+  std::vector<std::string> letters;
+  for (char c = 'A'; c <= 'Z'; ++c) letters.emplace_back(1, c);
+  EXPECT_EQ(sidecar["class_names"], nlohmann::json(letters));
+  EXPECT_EQ(sidecar["input"]["shape"], nlohmann::json({-1, 1, 28, 28}));
+
+  // Another data set under the same path: another content hash, so other stage hashes.
+  std::filesystem::remove_all(data);
+  r = run("dataset glyphs --classes latin26 --images-per-class 1 --seed 5 --out " + data.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = run("run --preset tiny --data glyphs --data-path " + data.string() + " --print-config");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto regenerated = nlohmann::json::parse(read_text(data / "manifest.json"));
+  EXPECT_NE(regenerated["hash"], manifest["hash"]);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["data"]["content_hash"], regenerated["hash"]);
 }

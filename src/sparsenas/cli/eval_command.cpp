@@ -16,6 +16,8 @@
 #include "sparsenas/core/log.h"
 #include "sparsenas/data/data_config.h"
 #include "sparsenas/nn/supernet.h"
+#include "sparsenas/pipeline/subnet_evaluator.h"
+#include "sparsenas/rundir/image_correctness.h"
 #include "sparsenas/train/checkpoint.h"
 #include "sparsenas/train/evaluate.h"
 #include "sparsenas/train/trainer.h"
@@ -33,6 +35,7 @@ struct EvalFlags {
   std::optional<std::string> device;
   std::optional<int64_t> threads;
   bool json = false;
+  std::string correct;
   DataFlags data;
 };
 
@@ -94,13 +97,21 @@ void run_eval(const EvalFlags& f) {
                            {"macs", space.macs(arch)},
                            {"params", space.params(arch)},
                            {"bn_recalibrated", recalibrate}};
+  rundir::ImageCorrectness correctness;
+  correctness.networks.push_back({arch, {}});
   for (const std::string split : {"val", "test"}) {
     if (f.split != "both" && f.split != split) continue;
     const data::Dataset& d = split == "val" ? splits.val : splits.test;
     const auto r = train::evaluate(*net, arch, d, config.eval_batch, splits.mean, splits.std, device);
     result[split] = eval_json(r);
+    correctness.splits[split] = pipeline::split_identity(d);
+    correctness.networks.back().correct[split] = r.correct;
     SNAS_LOG(INFO) << split << " top-1 " << r.top1 * 100 << "% (" << r.images << " images, "
                    << r.images / std::max(r.seconds, 1e-9) << " img/s)";
+  }
+  if (!f.correct.empty()) {
+    rundir::write_image_correctness(f.correct, correctness);
+    result["correct_file"] = f.correct;
   }
   std::cout << (f.json ? result.dump(2) : result.dump()) << std::endl;
 }
@@ -115,6 +126,9 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--split", f->split, "test, val or both")->capture_default_str();
   cmd->add_option("--device", f->device, "cpu, cuda or cuda:N");
   cmd->add_option("--threads", f->threads, "intra-op threads");
+  cmd->add_option("--correct", f->correct,
+                  "also write which images it classified correctly to this file (the format of a run's "
+                  "family_correct.json: paired comparisons of networks over the same images)");
   add_json_flag(*cmd, f->json, /*pretty=*/true);
   add_data_flags(*cmd, f->data);
 }

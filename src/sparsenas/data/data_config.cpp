@@ -165,7 +165,10 @@ void resolve_data_config(DataConfig& config, bool val_size_given) {
     SNAS_CHECK(!config.path.empty(), "source 'glyphs' needs the data set's directory (--data-path DIR, made by "
                "`sparsenas dataset glyphs --out DIR`), got an empty path");
     config.augment = false;
-    config.content_hash = glyphs::read_glyphs_manifest(config.path).at("hash").get<std::string>();
+    // A config that names its data set's hash keeps it (load_splits then refuses other data);
+    // an unresolved one takes the hash of the data set there now.
+    const std::string hash = glyphs::read_glyphs_manifest(config.path).at("hash").get<std::string>();
+    if (config.content_hash.empty()) config.content_hash = hash;
   }
   if (config.source == "imagefolder" && config.test_size.is_null()) config.test_size = kDefaultSplitFraction;
 }

@@ -121,6 +121,15 @@ json generate_glyphs(const GlyphsRequest& request_in, const fs::path& out) {
   const fs::path tmp = out.parent_path() / (out.filename().string() + ".tmp-glyphs");
   fs::remove_all(tmp);
   fs::create_directories(tmp);
+  // A failure part-way (a class with no image in a split, a full disk) leaves nothing behind;
+  // after the rename below there is nothing left to remove.
+  struct RemoveTmp {
+    fs::path path;
+    ~RemoveTmp() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  } remove_tmp{tmp};
   GlyphRenderer renderer(request.size, classes.script);
   const int64_t pixels_per_image = int64_t{request.size} * request.size;
   const int num_classes = static_cast<int>(classes.code_points.size());
