@@ -7,5 +7,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 OUT="${SNAS_OUT:-runs/fashion-mnist-quick}"
 PRESET="${SNAS_PRESET:-quick}"
+case "$PRESET" in
+  glyphs-*)  # the glyphs presets read data/glyphs-latin62: make it (a no-op when it is up to date)
+    ./build/sparsenas dataset glyphs --classes latin62 --out data/glyphs-latin62 ;;
+esac
 ./build/sparsenas run --preset "$PRESET" --out "$OUT" --json
 echo "main: report at $OUT/report.md (family: $OUT/family.csv; try: build/sparsenas search --run $OUT --max-macs 8e6)" >&2

@@ -837,4 +837,10 @@ TEST(CliGlyphsTest, TinyRunOnGlyphsExportsTheCharacters) {
   const auto regenerated = nlohmann::json::parse(read_text(data / "manifest.json"));
   EXPECT_NE(regenerated["hash"], manifest["hash"]);
   EXPECT_EQ(nlohmann::json::parse(r.out)["data"]["content_hash"], regenerated["hash"]);
+  // The glyphs presets resolve on it too.
+  r = run("run --preset glyphs-quick --data-path " + data.string() + " --print-config");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["data"]["source"], "glyphs");
+  EXPECT_EQ(nlohmann::json::parse(r.out)["data"]["val_size"], 0);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["data"]["content_hash"], regenerated["hash"]);
 }

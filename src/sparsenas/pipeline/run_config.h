@@ -326,7 +326,7 @@ RunConfig run_config_from_json(const nlohmann::json& json);
 /// (CompOFA trains with KERNEL_TRANSFORM_MODE=None: smaller kernels are centre crops).
 inline bool kernel_transform(const RunConfig& config) { return config.method != "compofa"; }
 
-/// Names of the presets: tiny, quick, standard, paper.
+/// Names of the presets: tiny, quick, standard, paper, glyphs-quick, glyphs-standard.
 std::vector<std::string> preset_names();
 /// The merge patch of a preset over the defaults. Throws for an unknown name, listing them.
 nlohmann::json preset_patch(const std::string& name);
