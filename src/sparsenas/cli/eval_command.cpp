@@ -104,8 +104,10 @@ void run_eval(const EvalFlags& f) {
     const data::Dataset& d = split == "val" ? splits.val : splits.test;
     const auto r = train::evaluate(*net, arch, d, config.eval_batch, splits.mean, splits.std, device);
     result[split] = eval_json(r);
-    correctness.splits[split] = pipeline::split_identity(d);
-    correctness.networks.back().correct[split] = r.correct;
+    if (!f.correct.empty()) {
+      correctness.splits[split] = pipeline::split_identity(d);
+      correctness.networks.back().correct[split] = r.correct;
+    }
     SNAS_LOG(INFO) << split << " top-1 " << r.top1 * 100 << "% (" << r.images << " images, "
                    << r.images / std::max(r.seconds, 1e-9) << " img/s)";
   }

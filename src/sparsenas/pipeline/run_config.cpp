@@ -53,7 +53,7 @@ const char* const kPresets[] = {"tiny", "quick", "standard", "paper", "glyphs-qu
 // 1.32x (largest) the epoch cost of OFA's space. The paper preset keeps OFA's exact space.
 constexpr const char* kProtocol = R"({"space": "ofa-mbv3-s1", "width_mult": 0.5})";
 
-// The glyphs benchmark (issue 24, BENCHMARKS.md "The glyphs pilot"): 62 Latin letters and digits
+// The glyphs benchmark (BENCHMARKS.md "The glyphs pilot"): 62 Latin letters and digits
 // from 74 font families, validation and test on families of their own, made by `sparsenas dataset
 // glyphs --classes latin62 --out data/glyphs-latin62` (scripts/main.sh runs it). Chosen over
 // cjk500 because its 74 families give validation families that behave like the test's (cjk500's 20
@@ -204,11 +204,10 @@ json preset_patch(const std::string& name) {
   if (name == "glyphs-quick" || name == "glyphs-standard") {
     // quick and standard on the glyphs set: quick keeps its 12,000 training images (all 29,760
     // would cost 2.5x its training stages), standard takes them all. Validation is the set's own
-    // 7,440 images of held-out families (val_size 0).
+    // 7,440 images of held-out families (resolve_data_config sets val_size 0 for glyphs).
     json p = preset_patch(name == "glyphs-quick" ? "quick" : "standard");
     p.merge_patch(json::parse(kGlyphsData));
     p["preset"] = name;
-    p["data"]["val_size"] = 0;
     if (name == "glyphs-standard") p["data"]["train_limit"] = 0;
     return p;
   }
