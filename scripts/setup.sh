@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev libxgboost-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libstb-dev
   libgtest-dev libbenchmark-dev libgoogle-perftools-dev libopenblas0-openmp libopenblas-dev
-  dataset-fashion-mnist gnuplot-nox python3-torch libsleef-dev
+  dataset-fashion-mnist gnuplot-nox python3-torch python3-torchvision python3-tqdm libsleef-dev
   libonnx-dev libprotobuf-dev libopencv-dnn-dev libgloo-dev libfreetype-dev
 )
 # The glyphs data set's fonts (`sparsenas dataset glyphs`; src/sparsenas/glyphs/font_catalog.cpp
