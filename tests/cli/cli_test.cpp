@@ -22,33 +22,16 @@
 #include "sparsenas/search/lookup.h"
 #include "sparsenas/search/sparse_space.h"
 #include "sparsenas/train/train_config.h"
+#include "support/cli_run.h"
 #include "support/temp_dir.h"
 #include "support/error_of.h"
 #include "data/data_test_util.h"
 
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
+using sparsenas::test::CliRun;
 
-CliRun run(const std::string& args) {
-  sparsenas::test::TempDir dir;
-  const std::string err_path = (dir.path() / "stderr").string();
-  const std::string command = std::string(SNAS_BINARY) + " " + args + " 2>" + err_path;
-  CliRun r;
-  FILE* pipe = popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(err), {});
-  return r;
-}
+CliRun run(const std::string& args) { return sparsenas::test::run_cli(args); }
 
 using sparsenas::test::contains;
 

@@ -1,5 +1,5 @@
 // Every method of `sparsenas run` end to end with the tiny preset (issue 4), then `compare` over
-// the five runs. One test (ctest runs each test in its own process, and the runs are shared).
+// the runs (ofa-import on a random supernet written in OFA's format). One test (ctest runs each test in its own process, and the runs are shared).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -7,6 +7,8 @@
 #include <map>
 
 #include "sparsenas/core/fs.h"
+#include "sparsenas/core/hash.h"
+#include "sparsenas/nn/ofa_state_dict.h"
 #include "sparsenas/nn/static_net.h"
 #include "sparsenas/nn/supernet.h"
 #include "sparsenas/rundir/image_correctness.h"
@@ -41,6 +43,17 @@ TEST(BaselinesTest, EveryMethodRunsEndToEndAndTheRunsCompare) {
     json flags = {{"threads", 1}, {"method", method}};
     // compofa's family is its whole space (243 networks): no latency timing keeps the test short.
     if (method == "compofa") flags["family"] = {{"latency_repeats", 0}, {"bn_recal_images", 64}};
+    if (method == "ofa-import") {
+      // A random supernet of the tiny preset's space, as OFA's code would save it.
+      space::SpaceOptions o;
+      o.resolution = 28;
+      o.in_channels = 1;
+      o.num_classes = 10;
+      nn::Supernet random(space::SearchSpace::from_name("ofa-mbv3", o));
+      const fs::path ckpt = temp.path() / "ofa.pt";
+      nn::write_state_dict_file(ckpt, nn::to_ofa_state_dict(*random));
+      flags["import_ofa"] = {{"checkpoint", ckpt.string()}, {"checkpoint_hash", hash_file(ckpt)}};
+    }
     const RunConfig config = resolve_run_config("tiny", nullptr, flags);
     const fs::path dir = temp.path() / method;
     const RunSummary summary = run_pipeline(config, dir);

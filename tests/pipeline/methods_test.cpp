@@ -28,6 +28,8 @@ TEST(MethodsTest, StageListsAreTheDocumentedOnes) {
                                                             "family_search", "family", "report"}));
   EXPECT_EQ(stage_names("random-subspace"),
             (std::vector<std::string>{"teacher", "subspace", "supernet", "family", "report"}));
+  EXPECT_EQ(stage_names("ofa-import"),
+            (std::vector<std::string>{"import", "pairs", "predictor", "family_search", "family", "report"}));
   EXPECT_TRUE(method_has_stage("sparsenas", "proxy"));
   for (const char* m : {"ofa", "compofa", "spos", "random-subspace"}) EXPECT_FALSE(method_has_stage(m, "proxy")) << m;
   const std::string e = test::error_of([] { method_stages("darts"); });

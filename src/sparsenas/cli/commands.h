@@ -23,6 +23,8 @@ void add_compare_command(CLI::App& app);
 void add_check_selection_command(CLI::App& app);
 /// `latency` and `latency-table` (latency_command.cpp).
 void add_latency_commands(CLI::App& app);
+/// `import-ofa` and `export-ofa` (ofa_command.cpp).
+void add_ofa_commands(CLI::App& app);
 /// `dataset glyphs` (dataset_command.cpp).
 void add_dataset_command(CLI::App& app);
 

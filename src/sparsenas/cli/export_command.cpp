@@ -57,11 +57,14 @@ void run_export(const ExportFlags& f) {
   SNAS_CHECK(out.extension() != ".json", "--out ", out, " must not end in .json (the sidecar is written there)");
   SNAS_CHECK(out.parent_path().empty() || fs::is_directory(out.parent_path()), "--out ", out,
              ": the folder ", out.parent_path(), " does not exist");
-  const pipeline::RunInfo run = pipeline::read_run(f.run);
+  // One network by --arch needs only the supernet (e.g. right after `sparsenas import-ofa`).
+  const pipeline::RunInfo run = pipeline::read_run(f.run, /*require_family=*/!f.arch.has_value());
   SNAS_CHECK((!f.bound.device_name && !f.bound.latency_table && !f.bound.predicted_latency) || bound,
              "--device-name, --latency-table and --predicted-latency select by latency: give --max-latency-ms "
              "with them, not --arch");
-  const search::FamilyTable family = family_for_bound(f.bound, run.dir);
+  const search::FamilyTable family = fs::exists(run.dir / rundir::kFamily) || !f.arch
+                                         ? family_for_bound(f.bound, run.dir)
+                                         : search::FamilyTable{};
   space::Arch arch;
   if (f.arch) {
     arch = run.space.resolve(*f.arch);

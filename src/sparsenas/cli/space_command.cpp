@@ -154,6 +154,7 @@ void add_all_commands(CLI::App& app) {
   add_compare_command(app);
   add_check_selection_command(app);
   add_latency_commands(app);
+  add_ofa_commands(app);
   add_dataset_command(app);
 }
 

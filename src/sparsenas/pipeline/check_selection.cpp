@@ -113,8 +113,9 @@ CheckSelectionResult check_selection(const fs::path& sparse_dir, const fs::path&
              ": no sparse_space.json (the run has not built its sparse space; finish it with its `sparsenas run` "
              "command)");
   const std::string super_method = super_run.method();
-  SNAS_CHECK(super_method == "spos" || super_method == "ofa", "--on ", supernet_dir, ": method ", super_method,
-             " trains its supernet on a sub-space; give an spos or ofa run (a supernet trained on the whole space)");
+  SNAS_CHECK(super_method == "spos" || super_method == "ofa" || super_method == "ofa-import", "--on ", supernet_dir,
+             ": method ", super_method, " trains its supernet on a sub-space; give an spos, ofa or ofa-import run (a ",
+             "supernet trained on the whole space)");
   SNAS_CHECK(super_run.has(rundir::kSupernet), "--on ", supernet_dir,
              ": no supernet.pt (the run has not finished training; finish it with its `sparsenas run` command)");
   const search::SparseSpace sparse = sparse_run.sparse_space();

@@ -123,8 +123,9 @@ MethodStage family_search() {
           }};
 }
 
-MethodStage family(std::vector<std::string> inputs) {
-  inputs.push_back("teacher");
+// `teacher`: the stage that writes teacher.pt, whose largest network the family stage also scores.
+MethodStage family(std::vector<std::string> inputs, const std::string& teacher = "teacher") {
+  if (std::find(inputs.begin(), inputs.end(), teacher) == inputs.end()) inputs.push_back(teacher);
   return on_every_rank({"family", [](const RunConfig& c) { return section(c, "family"); }, inputs,
                         {rd::kFamily, rd::kFamilyCorrect}, {rd::kFamilyPartial, rd::kFamilyCorrectPartial},
                         run_family});
@@ -219,6 +220,22 @@ std::vector<MethodStage> random_subspace_table() {
           family({"supernet"})};
 }
 
+// A supernet trained by Once-for-All's own code (sparsenas import-ofa), then the OFA way of
+// finding a family on it.
+std::vector<MethodStage> ofa_import_table() {
+  std::vector<MethodStage> t = {
+      {"import",
+       [](const RunConfig& c) { return json{{"checkpoint_hash", c.import_ofa.checkpoint_hash}}; },
+       {},
+       {rd::kSupernet, rd::kTeacher},
+       {},
+       run_import}};
+  for (auto& s : pairs_on("import", rd::kSupernet, &RunConfig::supernet)) t.push_back(std::move(s));
+  t.push_back(family_search());
+  t.push_back(family({"import", "family_search"}, "import"));
+  return t;
+}
+
 }  // namespace
 
 const std::vector<OfaPhase>& ofa_phases() {
@@ -269,7 +286,8 @@ std::vector<MethodStage> method_stages(const std::string& method) {
                                                       {"ofa", ofa_table},
                                                       {"compofa", compofa_table},
                                                       {"spos", spos_table},
-                                                      {"random-subspace", random_subspace_table}};
+                                                      {"random-subspace", random_subspace_table},
+                                                      {"ofa-import", ofa_import_table}};
   const auto it = tables.find(method);
   if (it == tables.end()) {
     std::string list;

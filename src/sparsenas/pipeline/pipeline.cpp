@@ -12,6 +12,7 @@
 #include "sparsenas/nn/supernet.h"
 #include "sparsenas/pipeline/methods.h"
 #include "sparsenas/pipeline/run_context.h"
+#include "sparsenas/pipeline/stages.h"
 #include "sparsenas/pipeline/teacher_source.h"
 #include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/rundir/stage_engine.h"
@@ -54,6 +55,11 @@ RunSummary run_pipeline(const RunConfig& config, const fs::path& dir, const std:
   // A reused teacher (teacher_stage.from) that does not fit the run is refused here as well.
   if (!config.teacher_stage.from.empty()) {
     check_teacher_source(resolve_teacher_source(config.teacher_stage.from), ctx);
+  }
+  // So is an OFA checkpoint (method ofa-import) that does not load into the space, until it is imported.
+  if (!config.import_ofa.checkpoint.empty()) {
+    const rundir::StageRecord* imported = manifest.find("import");
+    if (imported == nullptr || imported->status != "done") load_ofa_import(ctx);
   }
   // So is a latency table (sparse_space.constraint "latency") that is missing, corrupt or made
   // for another space or shape.
@@ -112,10 +118,14 @@ RunConfig run_config_of(const rundir::RunDir& run) {
   }
 }
 
-RunInfo read_run(const fs::path& dir) {
+RunInfo read_run(const fs::path& dir, bool require_family) {
   const rundir::RunDir run = rundir::open_run(dir);
   const RunConfig config = run_config_of(run);
-  run.require({rundir::kSupernet, rundir::kFamily});
+  if (require_family) {
+    run.require({rundir::kSupernet, rundir::kFamily});
+  } else {
+    run.require({rundir::kSupernet});
+  }
   const train::CheckpointMeta meta = train::read_checkpoint_meta(run.file(rundir::kSupernet));
   return RunInfo{dir, config, space::SearchSpace(space::space_spec_from_json(meta.space))};
 }

@@ -35,7 +35,8 @@ class Interrupted : public Error {
 /// expand_warmup, expand, pairs, predictor, family_search, family, report. compofa: teacher,
 /// compound_warmup, compound, family_list, family, report. spos: teacher, supernet, pairs,
 /// predictor, family_search, family, report. random-subspace: teacher, subspace, supernet, family,
-/// report. Throws for an unknown method.
+/// report. ofa-import: import, pairs, predictor, family_search, family, report. Throws for an
+/// unknown method.
 std::vector<std::string> stage_names(const std::string& method = "sparsenas");
 
 /// The space one OFA progressive-shrinking phase samples from: `space` with only the `depths`
@@ -105,8 +106,9 @@ struct RunInfo {
 RunConfig run_config_of(const rundir::RunDir& run);
 
 /// Reads `dir`/config.json and checks that the run finished its family stage (supernet.pt and
-/// family.csv present). Errors say what is missing and how to finish the run.
-RunInfo read_run(const std::filesystem::path& dir);
+/// family.csv present; only supernet.pt without `require_family`). Errors say what is missing and
+/// how to finish the run.
+RunInfo read_run(const std::filesystem::path& dir, bool require_family = true);
 
 /// One network of a finished run, ready to deploy: extracted from supernet.pt with its BN
 /// statistics recalibrated as in the family stage, in eval mode, NCHW contiguous, on the CPU.

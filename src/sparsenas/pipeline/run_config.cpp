@@ -64,7 +64,8 @@ constexpr const char* kGlyphsData = R"({"data": {"source": "glyphs", "path": "da
 }  // namespace
 
 const std::vector<std::string>& method_names() {
-  static const std::vector<std::string> names = {"sparsenas", "ofa", "compofa", "spos", "random-subspace"};
+  static const std::vector<std::string> names = {"sparsenas", "ofa", "compofa", "spos", "random-subspace",
+                                                       "ofa-import"};
   return names;
 }
 
@@ -98,6 +99,14 @@ void RunConfig::validate() const {
   SNAS_CHECK(method != "compofa" || !space::compofa_space_of(space).empty(),
              "method compofa trains CompOFA's coupled networks inside an OFA-MobileNetV3 supernet: space must be ",
              space::coupled_space_names(), ", got \"", space, "\"");
+  if (method == "ofa-import") {
+    SNAS_CHECK(!import_ofa.checkpoint.empty() && !import_ofa.checkpoint_hash.empty(),
+               "method ofa-import runs on a Once-for-All checkpoint imported by `sparsenas import-ofa "
+               "--checkpoint FILE --out DIR` (import_ofa.checkpoint and import_ofa.checkpoint_hash are empty)");
+    SNAS_CHECK(space == "ofa-mbv3" || space == "ofa-mbv3-s1" || space == "proxyless",
+               "method ofa-import: space must be ofa-mbv3, ofa-mbv3-s1 or proxyless (the spaces of OFA's "
+               "supernets with kernel transforms), got \"", space, "\"");
+  }
   for (const auto& kind : predictor.compare) {
     SNAS_CHECK(kind == "random_forest" || kind == "xgboost_default" || kind == "mlp" || kind == "lstm" ||
                    kind == "gbdt",

@@ -223,6 +223,20 @@ struct FamilySearchConfig {
   }
 };
 
+/// Method "ofa-import": a supernet trained by Once-for-All's own code, imported by
+/// `sparsenas import-ofa` (pipeline/ofa_import.h), then searched the OFA way (pairs, predictor,
+/// family search, family).
+struct ImportOfaConfig {
+  std::string checkpoint;       ///< absolute path of OFA's checkpoint, as import-ofa found it
+  std::string checkpoint_hash;  ///< hash_file of it at import: what the import stage hashes
+
+  template <class V>
+  void fields(V& v) {
+    v("checkpoint", checkpoint, "OFA's checkpoint (a torch.save file), set by sparsenas import-ofa");
+    v("checkpoint_hash", checkpoint_hash, "the checkpoint's content hash, set by sparsenas import-ofa");
+  }
+};
+
 /// Everything `sparsenas run` needs. JSON keys are the field names; the training sections
 /// (`teacher`, `proxy`, `supernet`) are train::TrainConfig objects, `supernet_stage` the extra
 /// settings of stage 6, `sparse_space` a search::SparseSpaceConfig, `data` a data::DataConfig.
@@ -280,6 +294,7 @@ struct RunConfig {
   CompofaConfig compofa;
   RandomSubspaceConfig random_subspace;
   FamilySearchConfig family_search;
+  ImportOfaConfig import_ofa;
 
   template <class V>
   void fields(V& v) {
@@ -307,7 +322,8 @@ struct RunConfig {
     v("ofa", ofa, "method \"ofa\": progressive shrinking");
     v("compofa", compofa, "method \"compofa\"");
     v("random_subspace", random_subspace, "method \"random-subspace\"");
-    v("family_search", family_search, "methods \"ofa\" and \"spos\": the family's search");
+    v("family_search", family_search, "methods \"ofa\", \"spos\" and \"ofa-import\": the family's search");
+    v("import_ofa", import_ofa, "method \"ofa-import\": the imported Once-for-All checkpoint");
   }
 
   /// Every training section of the config, with its JSON path ("teacher", "ofa.kernel", ...).

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "sparsenas/nn/state_dict_file.h"
 #include "sparsenas/pipeline/pipeline.h"
 #include "sparsenas/pipeline/run_context.h"
 #include "sparsenas/rundir/manifest.h"
@@ -51,5 +52,13 @@ void run_family_list(RunContext& ctx, StageRecord& rec);
 /// random-subspace: N distinct random networks of the space, on the sparse space's grid.
 void run_subspace(RunContext& ctx, StageRecord& rec);
 void run_report(RunContext& ctx, StageRecord& rec);
+
+// Once-for-All checkpoints (ofa_import.cpp).
+/// ofa-import: the supernet of the run's space holding the checkpoint import_ofa names, checked
+/// against its recorded hash (errors name the file and what is wrong). `read` (optional) receives
+/// the file's contents.
+nn::Supernet load_ofa_import(RunContext& ctx, nn::StateDictFile* read = nullptr);
+/// ofa-import's first stage: supernet.pt and teacher.pt from the checkpoint.
+void run_import(RunContext& ctx, StageRecord& rec);
 
 }  // namespace sparsenas::pipeline

@@ -1,10 +1,13 @@
 #include "sparsenas/pipeline/teacher_source.h"
 
+#include <algorithm>
+
 #include <torch/torch.h>
 
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/fs.h"
 #include "sparsenas/core/hash.h"
+#include "sparsenas/pipeline/methods.h"
 #include "sparsenas/pipeline/run_context.h"
 #include "sparsenas/rundir/artifacts.h"
 #include "sparsenas/rundir/manifest.h"
@@ -68,8 +71,13 @@ TeacherSource resolve_teacher_source(const std::string& from) {
       const fs::path manifest_path = p / rundir::kManifest;
       if (fs::exists(manifest_path)) {
         const rundir::Manifest m = rundir::Manifest::read(manifest_path);
-        const rundir::StageRecord* t = m.find("teacher");
-        SNAS_CHECK(t && t->status == "done", kField, p, ": the run's teacher stage has not finished (status \"",
+        // The stage that writes teacher.pt: "teacher", or "import" of an ofa-import run.
+        std::string stage = "teacher";
+        for (const MethodStage& st : method_stages(m.method)) {
+          if (std::find(st.outputs.begin(), st.outputs.end(), rundir::kTeacher) != st.outputs.end()) stage = st.name;
+        }
+        const rundir::StageRecord* t = m.find(stage);
+        SNAS_CHECK(t && t->status == "done", kField, p, ": the run's ", stage, " stage has not finished (status \"",
                    t ? t->status : std::string("absent"), "\"); rerun that run first");
       }
     } else if (is_train_dir(p)) {
@@ -121,11 +129,14 @@ void check_teacher_source(const TeacherSource& source, RunContext& ctx) {
     SNAS_CHECK(expected.contains(item.key()), kField, file, ": the teacher's space has a field ", item.key(),
                " that this run's space has not");
   }
+  // A supernet imported from Once-for-All (sparsenas import-ofa) was trained by OFA's code: its
+  // largest network is OFA's teacher, and it has no training state of ours to check.
+  const bool imported = meta.config.is_object() && meta.config.contains("import");
   const std::string largest = train::FixedSampler(space.max_arch()).describe();
-  SNAS_CHECK(meta.sampler == largest, kField, file, ": a teacher is the largest network trained alone (sampler \"",
+  SNAS_CHECK(imported || meta.sampler == largest, kField, file, ": a teacher is the largest network trained alone (sampler \"",
              largest, "\"), got a checkpoint trained with \"", meta.sampler, "\"");
   const int64_t epochs = meta.config.is_object() ? meta.config.value("epochs", int64_t{0}) : 0;
-  SNAS_CHECK(epochs > 0 && meta.state.epoch >= epochs, kField, file, ": its training has not finished (epoch ",
+  SNAS_CHECK(imported || (epochs > 0 && meta.state.epoch >= epochs), kField, file, ": its training has not finished (epoch ",
              meta.state.epoch, " of ", epochs, "); finish it first (rerun its command)");
   const std::string& method = ctx.config().method;
   if (source.kind == "run") {

@@ -136,15 +136,15 @@ Inputs load_inputs(const fs::path& run_dir, std::vector<std::string>& warnings) 
       }
     }
   }
-  // Every training stage of the manifest (the baselines have other phases), else the
-  // sparsenas ones.
+  // Every training stage of the manifest (the baselines have other phases; an imported supernet
+  // none), else the sparsenas ones.
   std::vector<std::string> training_stages;
   if (in.manifest) {
     for (const StageRecord& s : in.manifest->stages) {
       if (s.epochs > 0) training_stages.push_back(s.name);
     }
   }
-  if (training_stages.empty())
+  if (!in.manifest)
     training_stages.assign(std::begin(kTrainingStages), std::end(kTrainingStages));
   for (const std::string& stage : training_stages) {
     const std::string name = stage + "/" + rundir::kHistoryFile;
