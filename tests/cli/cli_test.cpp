@@ -94,7 +94,7 @@ TEST(CliHelpTest, DefaultsAndChoicesComeFromTheConfigDeclarations) {
   EXPECT_TRUE(contains(train.out, "(default " + sparsenas::config_fields::default_text<sparsenas::data::DataConfig>("val_size") + ")"));
   const CliRun run_help = run("run --help");
   ASSERT_EQ(run_help.code, 0) << run_help.err;
-  EXPECT_TRUE(contains(run_help.out, "sparsenas, ofa, compofa, spos or random-subspace (default sparsenas)"))
+  EXPECT_TRUE(contains(run_help.out, "sparsenas, ofa, compofa, spos, random-subspace or ofa-import (default sparsenas)"))
       << run_help.out;
   EXPECT_TRUE(contains(run_help.out, "tiny, quick, standard, paper")) << run_help.out;
 }

@@ -248,7 +248,7 @@ TEST(RunConfigTest, DefaultsAreThePapersSettings) {
   EXPECT_EQ(config_fields::default_text<RunConfig>("teacher.epochs"), "180");
   EXPECT_EQ(config_fields::default_text<RunConfig>("family_search.evolution.num_generations"), "500");
   EXPECT_EQ(config_fields::help_text<RunConfig>("method"),
-            "method to run: sparsenas, ofa, compofa, spos or random-subspace (default sparsenas)");
+            "method to run: sparsenas, ofa, compofa, spos, random-subspace or ofa-import (default sparsenas)");
 }
 
 TEST(RunConfigTest, BadInputNamesTheField) {
@@ -263,7 +263,7 @@ TEST(RunConfigTest, BadInputNamesTheField) {
   EXPECT_TRUE(contains(train, "teacher: ")) << train;
   EXPECT_TRUE(contains(train, "epochs")) << train;
   const std::string method = error_of([] { resolve_run_config("tiny", nullptr, json{{"method", "darts"}}); });
-  EXPECT_TRUE(contains(method, "method must be one of sparsenas, ofa, compofa, spos, random-subspace, got \"darts\""))
+  EXPECT_TRUE(contains(method, "method must be one of sparsenas, ofa, compofa, spos, random-subspace, ofa-import, got \"darts\""))
       << method;
   const std::string coupled =
       error_of([] { resolve_run_config("tiny", nullptr, json{{"method", "compofa"}, {"space", "proxyless"}}); });

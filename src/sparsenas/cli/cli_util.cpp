@@ -5,6 +5,7 @@
 
 #include "sparsenas/core/error.h"
 #include "sparsenas/data/data_config.h"
+#include "sparsenas/pipeline/run_config.h"
 #include "sparsenas/rundir/device_latency.h"
 #include "sparsenas/rundir/run_dir.h"
 #include "sparsenas/train/evaluate.h"
@@ -27,6 +28,12 @@ extern "C" void on_sigint(int) {
 
 void add_run_dir_option(CLI::App& cmd, std::string& run) {
   cmd.add_option("--run", run, "run directory of `sparsenas run`")->required();
+}
+
+void add_preset_option(CLI::App& cmd, std::string& preset, const std::string& what) {
+  std::string presets;
+  for (const auto& p : pipeline::preset_names()) presets += (presets.empty() ? "" : ", ") + p;
+  cmd.add_option("--preset", preset, what + ": " + presets)->capture_default_str();
 }
 
 void add_json_flag(CLI::App& cmd, bool& json, bool pretty) {

@@ -55,6 +55,9 @@ void apply(const std::optional<T>& flag, T& field) {
 /// `--run DIR` (required): the run directory of `sparsenas run` a command reads.
 void add_run_dir_option(CLI::App& cmd, std::string& run);
 
+/// `--preset NAME` bound to `preset` (its default printed): "<what>: tiny, quick, ..." from
+/// pipeline::preset_names().
+void add_preset_option(CLI::App& cmd, std::string& preset, const std::string& what);
 /// `--json`: "print the result as JSON", or with `pretty` "pretty-print the JSON result" (for
 /// commands that print JSON on one line without it).
 void add_json_flag(CLI::App& cmd, bool& json, bool pretty = false);

@@ -99,11 +99,7 @@ void add_ofa_commands(CLI::App& app) {
     cmd->add_option("--width-mult", f->width_mult, "the checkpoint's width multiplier (e.g. 1.2 for ..._w1.2)")
         ->capture_default_str();
     cmd->add_option("--out", f->out, "run directory to create")->required();
-    std::string presets;
-    for (const auto& p : pipeline::preset_names()) presets += (presets.empty() ? "" : ", ") + p;
-    cmd->add_option("--preset", f->preset,
-                    "settings of the later stages (pairs, family search, family): " + presets)
-        ->capture_default_str();
+    add_preset_option(*cmd, f->preset, "settings of the later stages (pairs, family search, family)");
     cmd->add_option("--config", f->config_file, "JSON file over the preset (as `sparsenas run --config`)");
     cmd->add_option("--threads", f->threads, field_help<pipeline::RunConfig>("threads"));
     add_data_flags(*cmd, f->data, /*preset_default=*/true);

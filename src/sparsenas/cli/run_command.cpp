@@ -116,9 +116,7 @@ void add_run_command(CLI::App& app) {
                                         "Run the SparseNAS pipeline (stages 1-8) into a run directory; "
                                         "rerunning the same command resumes it",
                                         run_run);
-  std::string presets;
-  for (const auto& p : pipeline::preset_names()) presets += (presets.empty() ? "" : ", ") + p;
-  cmd->add_option("--preset", f->preset, "settings to start from: " + presets)->capture_default_str();
+  add_preset_option(*cmd, f->preset, "settings to start from");
   auto run_help = [](const char* key) { return field_help<pipeline::RunConfig>(key); };
   cmd->add_option("--config", f->config_file, "JSON file over the preset (keys: docs/run-directory.md, "
                                               "`sparsenas run --print-config`); flags override it");
