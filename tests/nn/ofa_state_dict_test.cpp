@@ -39,6 +39,9 @@ std::string describe(const Case& c) {
          std::to_string(c.resolution) + "x" + std::to_string(c.channels);
 }
 
+// gtest prints a parameter with this (ctest's test list shows it).
+void PrintTo(const Case& c, std::ostream* os) { *os << describe(c); }
+
 space::SearchSpace space_of(const Case& c) {
   space::SpaceOptions o;
   o.resolution = c.resolution;
