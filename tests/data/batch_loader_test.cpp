@@ -197,6 +197,33 @@ TEST(BatchLoaderTest, AugmentationIsAPaddedCropOrFlipAndReproducible) {
   EXPECT_FALSE(torch::equal(e0.images, unshuffled.get(0).images));
 }
 
+TEST(BatchLoaderTest, ShardsAreTheRowsOfTheWholeBatch) {
+  // A data-parallel rank builds only its rows; they equal the whole batch's, augmentation included,
+  // for any split (3 ranks of a 10-image last batch here).
+  const Dataset d = random_dataset(42, 3, 6, 7);
+  BatchLoader loader(d, 16, true, /*drop_last=*/false, /*augment=*/true, {0.4f, 0.5f, 0.6f}, {0.2f, 0.25f, 0.3f}, 5);
+  loader.start_epoch(2);
+  for (int64_t i = 0; i < loader.num_batches(); ++i) {
+    const Batch whole = loader.get(i);
+    const int64_t n = loader.batch_length(i);
+    ASSERT_EQ(n, whole.labels.size(0));
+    for (int ranks : {1, 2, 3}) {
+      std::vector<torch::Tensor> images, labels;
+      for (int r = 0; r < ranks; ++r) {
+        const int64_t first = n * r / ranks, count = n * (r + 1) / ranks - first;
+        const Batch shard = loader.get(i, first, count);
+        EXPECT_TRUE(shard.images.is_contiguous(torch::MemoryFormat::ChannelsLast));
+        images.push_back(shard.images);
+        labels.push_back(shard.labels);
+      }
+      EXPECT_TRUE(torch::equal(torch::cat(images), whole.images)) << "batch " << i << ", " << ranks << " ranks";
+      EXPECT_TRUE(torch::equal(torch::cat(labels), whole.labels)) << "batch " << i << ", " << ranks << " ranks";
+    }
+  }
+  EXPECT_EQ(loader.batch_length(2), 10);
+  EXPECT_THROW(loader.get(0, 10, 7), sparsenas::Error);
+}
+
 TEST(BatchLoaderTest, GrayscaleAugmentationMatchesReference) {
   // The single-channel path has its own inner loop; check it the same way.
   const Dataset d = random_dataset(30, 1, 5, 6);

@@ -21,10 +21,16 @@ int main(int argc, char** argv) {
                  "several ranks (torchrun): seconds a collective or the start-up may wait for the other ranks "
                  "before this rank exits with an error")
       ->capture_default_str();
+  double heartbeat_timeout = sparsenas::dist::kDefaultHeartbeatTimeoutSeconds;
+  app.add_option("--dist-heartbeat-timeout", heartbeat_timeout,
+                 "several ranks: seconds without a heartbeat after which a rank counts as hung (stopped, or its "
+                 "host gone) and the others exit with an error naming it")
+      ->capture_default_str();
   app.parse_complete_callback([&] {
     if (quiet) sparsenas::set_log_level(sparsenas::LogLevel::kWarn);
     if (verbose) sparsenas::set_log_level(sparsenas::LogLevel::kDebug);
     sparsenas::dist::set_timeout_seconds(dist_timeout);
+    sparsenas::dist::set_heartbeat_timeout_seconds(heartbeat_timeout);
   });
   sparsenas::cli::add_all_commands(app);
   try {

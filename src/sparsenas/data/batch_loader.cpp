@@ -147,8 +147,20 @@ std::vector<int64_t> BatchLoader::batch_indices(int64_t index) const {
   return indices;
 }
 
-Batch BatchLoader::get(int64_t index) const {
-  const std::vector<int64_t> indices = batch_indices(index);
+int64_t BatchLoader::batch_length(int64_t index) const {
+  SNAS_CHECK(index >= 0 && index < num_batches(), "batch index must be in [0, ", num_batches(),
+             "), got ", index);
+  return std::min(batch_size_, dataset_.size() - index * batch_size_);
+}
+
+Batch BatchLoader::get(int64_t index) const { return get(index, 0, batch_length(index)); }
+
+Batch BatchLoader::get(int64_t index, int64_t first, int64_t count) const {
+  const int64_t length = batch_length(index);
+  SNAS_CHECK(first >= 0 && count >= 0 && first + count <= length, "rows [", first, ", ", first + count,
+             ") of batch ", index, " are not inside its ", length, " rows");
+  std::vector<int64_t> indices = batch_indices(index);
+  indices = std::vector<int64_t>(indices.begin() + first, indices.begin() + first + count);
   const auto b = static_cast<int64_t>(indices.size());
   const int64_t c = dataset_.channels(), h = dataset_.height(), w = dataset_.width();
   const int64_t image_elems = c * h * w;
@@ -163,6 +175,8 @@ Batch BatchLoader::get(int64_t index) const {
 
   Rng rng(
       mix_seed(seed_, static_cast<uint64_t>(epoch_), static_cast<uint64_t>(index), kAugmentStream));
+  // Row j of the batch takes the j-th draw of the batch's stream, whichever rows are served.
+  if (augment_) rng.discard(static_cast<unsigned long long>(first));
   for (int64_t i = 0; i < b; ++i) {
     int64_t dy = 0, dx = 0;
     bool flip = false;

@@ -30,7 +30,8 @@ torch::Tensor to_float_normalized(const torch::Tensor& uint8_images, const std::
 /// - drop_last: the last, smaller batch is dropped; otherwise it is served.
 /// - Augment on (use it for training only): each image gets a random crop of the image zero-padded
 ///   by 2 pixels on every side (output size unchanged) and a horizontal flip with probability
-///   1/2, drawn from a local RNG seeded by (seed, epoch, batch index): never the global RNG.
+///   1/2: row j of a batch takes the j-th draw of a local RNG seeded by (seed, epoch, batch index),
+///   never the global RNG, so a row's augmentation does not depend on which other rows are built.
 ///   Padding is zero pixels *before* normalisation, as torchvision's RandomCrop(padding=2) does.
 ///
 /// Because `get(i)` depends only on (seed, epoch, i), training can resume in the middle of an
@@ -64,6 +65,11 @@ class BatchLoader {
 
   /// Batch `index` (in [0, num_batches())) of the current epoch.
   Batch get(int64_t index) const;
+  /// Rows [first, first + count) of batch `index`, equal to those rows of `get(index)` (images,
+  /// augmentation and labels), built without the other rows: a data-parallel rank's shard.
+  Batch get(int64_t index, int64_t first, int64_t count) const;
+  /// Images in batch `index` (batch_size, or fewer for the last one without drop_last).
+  int64_t batch_length(int64_t index) const;
 
   /// Dataset indices of batch `index` of the current epoch.
   std::vector<int64_t> batch_indices(int64_t index) const;

@@ -6,11 +6,15 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <cstdlib>
 #include <mutex>
+#include <sstream>
+#include <thread>
 
 #include "sparsenas/core/error.h"
 #include "sparsenas/core/log.h"
@@ -20,6 +24,7 @@ namespace sparsenas::dist {
 namespace {
 
 double g_timeout_seconds = kDefaultTimeoutSeconds;
+double g_heartbeat_seconds = kDefaultHeartbeatTimeoutSeconds;
 
 struct World {
   WorldEnv env;
@@ -127,7 +132,119 @@ void set_timeout_seconds(double seconds) {
   SNAS_CHECK(seconds > 0, "--dist-timeout must be > 0 seconds, got ", seconds);
   g_timeout_seconds = seconds;
 }
-double timeout_seconds() { return g_timeout_seconds; }
+
+void set_heartbeat_timeout_seconds(double seconds) {
+  SNAS_CHECK(seconds > 0, "--dist-heartbeat-timeout must be > 0 seconds, got ", seconds);
+  g_heartbeat_seconds = seconds;
+}
+
+namespace {
+
+// Keys under the run's prefix: "heartbeat/<rank>" (a counter), "exited/<rank>" (set when a rank's
+// process ends, so that the others stop watching it), "barrier/<n>" (arrivals at the n-th barrier).
+std::string heartbeat_key(int rank) { return "heartbeat/" + std::to_string(rank); }
+std::string exited_key(int rank) { return "exited/" + std::to_string(rank); }
+
+std::atomic<bool> g_exiting{false};
+
+[[noreturn]] void die(const std::string& message) {
+  SNAS_LOG(ERROR) << message;
+  std::fflush(stderr);
+  std::fflush(stdout);
+  std::_Exit(1);  // from the heartbeat thread, while the main thread may be blocked in a collective
+}
+
+std::string number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+// An exception's message without LibTorch's backtrace.
+std::string message_of(const std::exception& e) {
+  const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
+  return c10_error ? c10_error->what_without_backtrace() : e.what();
+}
+
+std::string store_host(const WorldEnv& env) {
+  return env.master_addr + ":" + std::to_string(env.master_port) +
+         (env.agent_store ? " (torchrun's agent)" : " (hosted by rank 0)");
+}
+
+// The heartbeat thread: its own connection to the store (a TCPStore client is not thread-safe),
+// whose calls time out after the heartbeat timeout.
+void heartbeat_loop(WorldEnv env, double timeout) {
+  using Clock = std::chrono::steady_clock;
+  c10::intrusive_ptr<c10d::Store> store;
+  const auto period = std::chrono::duration<double>(std::min(1.0, timeout / 10));
+  try {
+    c10d::TCPStoreOptions options;
+    options.port = static_cast<uint16_t>(env.master_port);
+    options.isServer = false;
+    options.waitWorkers = false;
+    options.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
+    store = c10::make_intrusive<c10d::PrefixStore>(env.store_prefix,
+                                                   c10::make_intrusive<c10d::TCPStore>(env.master_addr, options));
+  } catch (const std::exception& e) {
+    die("distributed heartbeat: rank " + std::to_string(env.rank) + " cannot reach the store at " + store_host(env) +
+        ": " + message_of(e));
+  }
+  std::vector<std::string> last(env.size);
+  std::vector<Clock::time_point> moved(env.size, Clock::now());
+  std::vector<bool> exited(env.size, false);
+  for (int64_t beat = 1; !g_exiting.load(); ++beat) {
+    try {
+      const std::string b = std::to_string(beat);
+      store->set(heartbeat_key(env.rank), std::vector<uint8_t>(b.begin(), b.end()));
+      for (int r = 0; r < env.size; ++r) {
+        if (r == env.rank || exited[r]) continue;
+        if (store->check({exited_key(r)})) {
+          exited[r] = true;
+          continue;
+        }
+        if (!store->check({heartbeat_key(r)})) continue;
+        const std::vector<uint8_t> v = store->get(heartbeat_key(r));
+        std::string value(v.begin(), v.end());
+        if (value != last[r]) {
+          last[r] = std::move(value);
+          moved[r] = Clock::now();
+        }
+      }
+    } catch (const std::exception& e) {
+      if (g_exiting.load()) return;
+      die("distributed heartbeat: the store at " + store_host(env) + " did not answer rank " + std::to_string(env.rank) +
+          " within " + number(timeout) + " s (--dist-heartbeat-timeout): " +
+          (env.agent_store ? "torchrun's agent" : "rank 0") + " is stopped, hung or gone (" + message_of(e) +
+          "). Rank " + std::to_string(env.rank) + " stops; rerun the same command on every rank to resume from the "
+          "last checkpoint");
+    }
+    for (int r = 0; r < env.size; ++r) {
+      if (r == env.rank || exited[r]) continue;
+      const double silent = std::chrono::duration<double>(Clock::now() - moved[r]).count();
+      if (silent > timeout && !g_exiting.load()) {
+        die("distributed heartbeat: rank " + std::to_string(r) + " of " + std::to_string(env.size) +
+            " has sent no heartbeat for " + std::to_string(static_cast<int64_t>(silent)) +
+            " s (--dist-heartbeat-timeout " + number(timeout) + "): it is stopped, hung or its host is gone. "
+            "Rank " + std::to_string(env.rank) + " stops; rerun the same command on every rank to resume from the "
+            "last checkpoint");
+      }
+    }
+    std::this_thread::sleep_for(period);
+  }
+}
+
+// At the end of the process (exit or return from main): tell the others not to wait for this rank.
+void mark_exited() {
+  g_exiting.store(true);
+  if (g_world == nullptr || g_world->env.size <= 1) return;
+  try {
+    g_world->store->set(exited_key(g_world->env.rank), std::vector<uint8_t>{1});
+  } catch (const std::exception&) {
+    // The store is gone with rank 0: nobody is left to tell.
+  }
+}
+
+}  // namespace
 
 void init() {
   std::lock_guard<std::mutex> lock(g_mutex);
@@ -170,9 +287,14 @@ void init() {
     }
   }
   g_world = w.release();
+  if (g_world->env.size > 1) {
+    std::thread(heartbeat_loop, g_world->env, g_heartbeat_seconds).detach();
+    std::atexit(mark_exited);
+  }
   if (g_world->env.size > 1 && g_world->env.rank == 0) {
     SNAS_LOG(INFO) << "distributed: " << g_world->env.size << " ranks (Gloo), store " << g_world->env.master_addr
-                   << ":" << g_world->env.master_port << ", collective timeout " << g_timeout_seconds << " s";
+                   << ":" << g_world->env.master_port << ", collective timeout " << g_timeout_seconds
+                   << " s, heartbeat timeout " << g_heartbeat_seconds << " s";
   }
 }
 
@@ -232,7 +354,27 @@ bool any_rank(bool value) {
 
 void barrier() {
   if (!is_distributed()) return;
-  run("barrier", [&](c10d::ProcessGroupGloo& g) { return g.barrier(c10d::BarrierOptions{}); });
+  // Every rank calls the barriers in the same order, so the n-th call of each meets the others'.
+  static int64_t generation = 0;
+  const std::string key = "barrier/" + std::to_string(generation++);
+  World& w = world();
+  try {
+    w.store->add(key, 1);
+    for (int64_t polls = 0; w.store->add(key, 0) < w.env.size; ++polls) {
+      // Not every poll: a rank that ended (error or finished) will never arrive.
+      if (polls % 10 == 9) {
+        for (int r = 0; r < w.env.size; ++r) {
+          if (r != w.env.rank && w.store->check({exited_key(r)}))
+            fail("barrier", "rank " + std::to_string(r) + " ended before reaching it");
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(polls < 100 ? 2 : 20));
+    }
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail("barrier", message_of(e));
+  }
 }
 
 void check_same(const std::string& what, const std::string& value) {

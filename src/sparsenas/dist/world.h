@@ -7,8 +7,15 @@
 //
 // Faults: every collective (and the rendezvous, connection to MASTER_ADDR included) gives up
 // after the collective timeout and throws sparsenas::Error naming the operation, this rank and the
-// timeout; a peer that died is usually noticed at once (connection closed). So a dead or hung rank
-// makes the others exit non-zero in bounded time, never hang.
+// timeout; a peer that died is usually noticed at once (connection closed). A peer that hangs
+// (stopped by SIGSTOP, swapping, a dead host with its sockets open) is found by heartbeats: every
+// rank's background thread writes a counter to the store every second and reads the others'; one
+// whose counter has not moved for the heartbeat timeout, or a store that does not answer within it,
+// makes this rank log an error naming that rank (or the store's host) and exit with code 1 at once,
+// even from inside a blocked collective. So a dead or hung rank makes the others exit non-zero in
+// bounded time, never hang. Waiting for a stage that rank 0 runs alone is `barrier`, which polls the
+// store and has no deadline of its own: a long rank-0 stage does not trip the collective timeout,
+// and the heartbeats bound the wait if rank 0 hangs.
 
 #include <cstddef>
 #include <cstdint>
@@ -18,9 +25,12 @@
 
 namespace sparsenas::dist {
 
-/// Default collective timeout in seconds (PyTorch's default process-group timeout, 30 min): long
-/// enough for rank 0 to write a checkpoint or evaluate while the others wait at a collective.
-inline constexpr double kDefaultTimeoutSeconds = 1800.0;
+/// Default collective timeout in seconds: ranks meet at collectives only for short exchanges
+/// (gradients, metrics, a checkpoint write on rank 0); long waits for rank 0 go through `barrier`,
+/// which has no deadline, and hung ranks are found by the heartbeats. PyTorch's default is 30 min.
+inline constexpr double kDefaultTimeoutSeconds = 600.0;
+/// Default heartbeat timeout in seconds: a rank silent this long counts as hung.
+inline constexpr double kDefaultHeartbeatTimeoutSeconds = 120.0;
 
 /// The launcher's view of this process, parsed from the environment.
 struct WorldEnv {
@@ -43,7 +53,8 @@ WorldEnv parse_world_env(const std::function<const char*(const char*)>& getenv);
 
 /// Sets the collective timeout (seconds, > 0) used from the next `init` on.
 void set_timeout_seconds(double seconds);
-double timeout_seconds();
+/// Sets the heartbeat timeout (seconds, > 0) used from the next `init` on.
+void set_heartbeat_timeout_seconds(double seconds);
 
 /// Joins the world described by the environment (once; later calls do nothing). With more than
 /// one rank: connects to the store at MASTER_ADDR:MASTER_PORT (rank 0 hosts it unless torchrun's
@@ -70,7 +81,8 @@ std::vector<std::string> all_gather_bytes(const std::string& bytes);
 /// True on every rank when `value` is true on some rank (e.g. a stop request that every rank must
 /// act on at the same point).
 bool any_rank(bool value);
-/// Waits for every rank.
+/// Waits for every rank, through the store (no deadline: see "Faults" above). A rank that ended
+/// before reaching it is an error naming that rank.
 void barrier();
 /// Throws sparsenas::Error (on every rank) unless every rank passes the same `value`; the message
 /// names `what` and each rank's value. For checks such as "every rank samples the same networks".

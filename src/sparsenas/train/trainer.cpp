@@ -320,17 +320,18 @@ void Run::step() {
   const double lr = learning_rate(config_, epoch, step, steps_);
   set_learning_rate(*optimizer_, lr);
 
-  const data::Batch batch = loader_.get(step);
-  // Data-parallel: this rank's shard of the global batch, rows [B r / W, B (r + 1) / W).
-  const int64_t global_n = batch.labels.size(0);
+  // Data-parallel: this rank builds (decodes, augments, normalises) only its shard of the global
+  // batch, rows [B r / W, B (r + 1) / W), the same rows as one process would.
+  const int64_t global_n = loader_.batch_length(step);
   int64_t first = 0, count = global_n;
   if (distributed_) {
     first = global_n * dist::rank() / dist::size();
     count = global_n * (dist::rank() + 1) / dist::size() - first;
   }
   if (distributed_) net_.set_batch_shard(first, global_n);
-  const torch::Tensor images = batch.images.narrow(0, first, count).to(device_);
-  const torch::Tensor labels = batch.labels.narrow(0, first, count).to(device_);
+  const data::Batch batch = loader_.get(step, first, count);
+  const torch::Tensor images = batch.images.to(device_);
+  const torch::Tensor labels = batch.labels.to(device_);
   // The mean loss of the global batch is the sum over the ranks of (shard / batch) x shard mean.
   const double shard_weight = static_cast<double>(count) / static_cast<double>(global_n);
   torch::Tensor soft;
